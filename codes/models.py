@@ -1,0 +1,151 @@
+"""The code catalog and the CMS fee schedule releases that value it.
+
+A `Release` is one national relative value file (PPRRVU) as CMS published it,
+e.g. RVU26C. Each of its rows is a `FeeScheduleRow`, keyed on (code, modifier)
+and carrying every column of the file. `Code` lists each code once, whichever
+releases value it, so searches and logs have one place to point at.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.db import models
+
+QUARTER_EFFECTIVE_MONTH = {"A": 1, "B": 4, "C": 7, "D": 10}
+
+# Status codes whose RVUs Medicare actually pays (RVU26B readme, Attachment A).
+PAID_STATUS_CODES = frozenset("ART")
+
+COMPONENT_MODIFIERS = ("26", "TC", "53")
+
+
+class Code(models.Model):
+    """A CPT or HCPCS code, stored as the five-character string CMS prints."""
+
+    code = models.CharField(primary_key=True, max_length=5)
+    description = models.CharField(
+        max_length=100, help_text="Short description from the latest release that lists the code."
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description}"
+
+
+class ReleaseQuerySet(models.QuerySet):
+    def in_effect_on(self, day: datetime.date) -> "Release | None":
+        """The release whose values apply to services on `day`: the latest one in effect.
+
+        A corrected re-issue (e.g. RVU26AR) shares its effective date with the
+        release it corrects and wins over it.
+        """
+        return (
+            self.filter(effective_on__lte=day)
+            .order_by("-effective_on", "-is_correction", "-id")
+            .first()
+        )
+
+
+class Release(models.Model):
+    class Quarter(models.TextChoices):
+        A = "A", "January"
+        B = "B", "April"
+        C = "C", "July"
+        D = "D", "October"
+
+    name = models.CharField(max_length=12, unique=True, help_text="CMS release name, e.g. RVU26C.")
+    year = models.PositiveSmallIntegerField()
+    quarter = models.CharField(max_length=1, choices=Quarter.choices)
+    is_correction = models.BooleanField(default=False, help_text="A corrected re-issue such as RVU26AR.")
+    effective_on = models.DateField(db_index=True)
+    released_on = models.DateField(null=True, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    conversion_factor = models.DecimalField(
+        max_digits=8, decimal_places=4, help_text="Non-QP conversion factor, read from the file."
+    )
+    qp_conversion_factor = models.DecimalField(
+        max_digits=8,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Conversion factor for qualifying APM participants, when the release ships a QPP file.",
+    )
+    source_filename = models.CharField(max_length=255)
+    source_sha256 = models.CharField(max_length=64, unique=True)
+    row_count = models.PositiveIntegerField()
+    code_count = models.PositiveIntegerField()
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReleaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-effective_on", "-is_correction", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def default_effective_on(year: int, quarter: str) -> datetime.date:
+        return datetime.date(year, QUARTER_EFFECTIVE_MONTH[quarter], 1)
+
+
+class FeeScheduleRow(models.Model):
+    """One row of a national relative value file: a code, optionally with a modifier.
+
+    Indicator columns stay text because CMS prints them as codes ("9", "09", "ZZZ").
+    """
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="rows")
+    code = models.ForeignKey(Code, on_delete=models.PROTECT, db_column="code", related_name="rows")
+    modifier = models.CharField(max_length=2, blank=True, help_text="Blank (global), 26, TC or 53.")
+    description = models.CharField(max_length=100)
+    status_code = models.CharField(max_length=1)
+    not_used_for_medicare_payment = models.CharField(max_length=1, blank=True)
+    work_rvu = models.DecimalField(max_digits=7, decimal_places=2)
+    non_facility_pe_rvu = models.DecimalField(max_digits=7, decimal_places=2)
+    non_facility_na_indicator = models.CharField(max_length=2, blank=True)
+    facility_pe_rvu = models.DecimalField(max_digits=7, decimal_places=2)
+    facility_na_indicator = models.CharField(max_length=2, blank=True)
+    mp_rvu = models.DecimalField(max_digits=7, decimal_places=2)
+    non_facility_total = models.DecimalField(max_digits=7, decimal_places=2)
+    facility_total = models.DecimalField(max_digits=7, decimal_places=2)
+    pctc_indicator = models.CharField(max_length=1)
+    global_days = models.CharField(max_length=3)
+    pre_op = models.DecimalField(max_digits=4, decimal_places=2)
+    intra_op = models.DecimalField(max_digits=4, decimal_places=2)
+    post_op = models.DecimalField(max_digits=4, decimal_places=2)
+    multiple_procedure = models.CharField(max_length=1)
+    bilateral_surgery = models.CharField(max_length=1)
+    assistant_surgery = models.CharField(max_length=1)
+    co_surgery = models.CharField(max_length=1)
+    team_surgery = models.CharField(max_length=1)
+    pricing_indicator = models.CharField(max_length=1, blank=True, help_text="2026 and later files only.")
+    endoscopic_base_code = models.CharField(max_length=5, blank=True)
+    conversion_factor = models.DecimalField(max_digits=8, decimal_places=4)
+    physician_supervision = models.CharField(max_length=2, blank=True)
+    calculation_flag = models.CharField(max_length=1, blank=True)
+    imaging_family = models.CharField(max_length=2, blank=True)
+    opps_non_facility_pe_rvu = models.DecimalField(max_digits=7, decimal_places=2)
+    opps_facility_pe_rvu = models.DecimalField(max_digits=7, decimal_places=2)
+    opps_mp_rvu = models.DecimalField(max_digits=7, decimal_places=2)
+
+    class Meta:
+        ordering = ["code", "modifier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "code", "modifier"], name="one_row_per_code_modifier_per_release"
+            )
+        ]
+
+    def __str__(self) -> str:
+        suffix = f"-{self.modifier}" if self.modifier else ""
+        return f"{self.release.name} {self.code_id}{suffix}"
+
+    @property
+    def is_paid_by_medicare(self) -> bool:
+        return self.status_code in PAID_STATUS_CODES
+
+    def total_rvu(self, *, facility: bool) -> Decimal:
+        return self.facility_total if facility else self.non_facility_total

@@ -1,0 +1,210 @@
+"""Writes to the code catalog: importing a CMS national relative value file."""
+
+import datetime
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from .importing.errors import ReleaseFileError
+from .importing.identity import ReleaseIdentity, identify_release
+from .importing.readers import ParsedFile, read_csv, read_txt, read_xlsx
+from .importing.rows import convert_rows
+from .importing.sources import ReleaseUpload, SourceFile, open_upload
+from .models import Code, FeeScheduleRow, Release
+
+logger = logging.getLogger(__name__)
+
+SAVE_BATCH_SIZE = 2000
+READERS = {"csv": read_csv, "txt": read_txt, "xlsx": read_xlsx}
+
+# Called as progress(stage, done, total) while an import runs.
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass
+class ImportResult:
+    release: Release
+    created: bool
+    dry_run: bool = False
+    ignored_columns: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def summary(self) -> str:
+        release = self.release
+        if self.dry_run:
+            return (
+                f"Checked {release.source_filename}: {release.name} (effective "
+                f"{release.effective_on:%Y-%m-%d}), {release.row_count:,} rows, {release.code_count:,} codes, "
+                f"conversion factor {release.conversion_factor}. Dry run: nothing was written."
+            )
+        if not self.created:
+            return (
+                f"{release.source_filename} was already imported as {release.name} "
+                f"on {release.imported_at:%Y-%m-%d %H:%M} UTC; nothing changed."
+            )
+        return (
+            f"Imported {release.name} (effective {release.effective_on:%Y-%m-%d}) from "
+            f"{release.source_filename}: {release.row_count:,} rows, {release.code_count:,} codes, "
+            f"conversion factor {release.conversion_factor} in {self.seconds:.1f} s."
+        )
+
+
+def read_release_file(source: SourceFile) -> ParsedFile:
+    return READERS[source.detect_format()](source.name, source.data)
+
+
+def release_import(
+    *,
+    path: Path,
+    release_name: str | None = None,
+    effective_on: datetime.date | None = None,
+    dry_run: bool = False,
+    progress: ProgressCallback | None = None,
+) -> ImportResult:
+    """Import one release from a CMS ZIP or a PPRRVU CSV/TXT/XLSX file, all or nothing.
+
+    Importing the same file again changes nothing. A different file for a release
+    we already hold is refused: corrections come as their own release (RVU26AR).
+    """
+    started = time.monotonic()
+    report = progress or (lambda stage, done, total: None)
+    upload = open_upload(Path(path), max_bytes=settings.RVUEDGE_MAX_RELEASE_BYTES)
+    existing = Release.objects.filter(source_sha256=upload.sha256).first()
+    if existing:
+        logger.info("Release file %s already imported as %s", upload.original_name, existing.name)
+        return ImportResult(release=existing, created=False)
+
+    report("reading", 0, 1)
+    parsed = read_release_file(upload.rvu_file)
+    identity = identify_release(
+        explicit_name=release_name,
+        container_name=upload.container_name,
+        title=parsed.title,
+        file_name=upload.rvu_file.name,
+    )
+    report("checking", 0, len(parsed.rows))
+    rows = convert_rows(parsed)
+    report("checking", len(rows), len(rows))
+    _refuse_second_file_for_release(identity, upload)
+
+    release = _new_release(
+        identity=identity,
+        upload=upload,
+        parsed=parsed,
+        rows=rows,
+        effective_on=effective_on or Release.default_effective_on(identity.year, identity.quarter),
+    )
+    if dry_run:
+        return ImportResult(release=release, created=False, dry_run=True, ignored_columns=parsed.ignored_columns)
+    try:
+        with transaction.atomic():
+            release.save()
+            _save_codes(release, rows)
+            _save_rows(release, rows, report)
+    except IntegrityError:
+        # Another import of the same file or release committed first.
+        winner = Release.objects.filter(source_sha256=upload.sha256).first()
+        if winner:
+            return ImportResult(release=winner, created=False)
+        raise
+    result = ImportResult(
+        release=release,
+        created=True,
+        ignored_columns=parsed.ignored_columns,
+        seconds=time.monotonic() - started,
+    )
+    logger.info(
+        "Imported release %s from %s: %d rows, %d codes, CF %s, %.1f s",
+        release.name,
+        release.source_filename,
+        release.row_count,
+        release.code_count,
+        release.conversion_factor,
+        result.seconds,
+    )
+    return result
+
+
+def _refuse_second_file_for_release(identity: ReleaseIdentity, upload: ReleaseUpload) -> None:
+    held = Release.objects.filter(name=identity.name).first()
+    if held:
+        raise ReleaseFileError(
+            f"{identity.name} is already imported from {held.source_filename} (a different file, "
+            f"sha256 {held.source_sha256[:12]}…); a corrected re-issue is imported as its own "
+            f"release, e.g. --release {identity.name}R",
+            filename=upload.original_name,
+        )
+
+
+def _new_release(
+    *,
+    identity: ReleaseIdentity,
+    upload: ReleaseUpload,
+    parsed: ParsedFile,
+    rows: list[dict],
+    effective_on: datetime.date,
+) -> Release:
+    return Release(
+        name=identity.name,
+        year=identity.year,
+        quarter=identity.quarter,
+        is_correction=identity.is_correction,
+        effective_on=effective_on,
+        released_on=parsed.released_on,
+        title=parsed.title,
+        conversion_factor=rows[0]["conversion_factor"],
+        qp_conversion_factor=_qpp_conversion_factor(upload.qpp_file),
+        source_filename=upload.original_name,
+        source_sha256=upload.sha256,
+        row_count=len(rows),
+        code_count=len({row["code"] for row in rows}),
+    )
+
+
+def _qpp_conversion_factor(qpp_file: SourceFile | None) -> Decimal | None:
+    if qpp_file is None:
+        return None
+    return convert_rows(read_release_file(qpp_file))[0]["conversion_factor"]
+
+
+def _save_codes(release: Release, rows: list[dict]) -> None:
+    """Add the release's codes to the catalog; the newest release names them."""
+    descriptions: dict[str, str] = {}
+    for row in rows:
+        if row["modifier"] == "" or row["code"] not in descriptions:
+            descriptions[row["code"]] = row["description"]
+    codes = [Code(code=code, description=text) for code, text in descriptions.items()]
+    is_newest = not Release.objects.filter(effective_on__gt=release.effective_on).exists()
+    if is_newest:
+        Code.objects.bulk_create(
+            codes,
+            batch_size=SAVE_BATCH_SIZE,
+            update_conflicts=True,
+            unique_fields=["code"],
+            update_fields=["description"],
+        )
+    else:
+        Code.objects.bulk_create(codes, batch_size=SAVE_BATCH_SIZE, ignore_conflicts=True)
+
+
+def _save_rows(release: Release, rows: list[dict], report: ProgressCallback) -> None:
+    for start in range(0, len(rows), SAVE_BATCH_SIZE):
+        batch = rows[start : start + SAVE_BATCH_SIZE]
+        FeeScheduleRow.objects.bulk_create(
+            [
+                FeeScheduleRow(release=release, code_id=values["code"], **_without_code(values))
+                for values in batch
+            ]
+        )
+        report("saving", start + len(batch), len(rows))
+
+
+def _without_code(values: dict) -> dict:
+    return {key: value for key, value in values.items() if key != "code"}
