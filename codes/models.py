@@ -41,11 +41,7 @@ class ReleaseQuerySet(models.QuerySet):
         A corrected re-issue (e.g. RVU26AR) shares its effective date with the
         release it corrects and wins over it.
         """
-        return (
-            self.filter(effective_on__lte=day)
-            .order_by("-effective_on", "-is_correction", "-id")
-            .first()
-        )
+        return self.filter(effective_on__lte=day).order_by("-effective_on", "-is_correction", "-id").first()
 
 
 class Release(models.Model):

@@ -41,8 +41,9 @@ class ImportResult:
         if self.dry_run:
             return (
                 f"Checked {release.source_filename}: {release.name} (effective "
-                f"{release.effective_on:%Y-%m-%d}), {release.row_count:,} rows, {release.code_count:,} codes, "
-                f"conversion factor {release.conversion_factor}. Dry run: nothing was written."
+                f"{release.effective_on:%Y-%m-%d}), {release.row_count:,} rows, "
+                f"{release.code_count:,} codes, conversion factor {release.conversion_factor}. "
+                "Dry run: nothing was written."
             )
         if not self.created:
             return (
@@ -102,7 +103,9 @@ def release_import(
         effective_on=effective_on or Release.default_effective_on(identity.year, identity.quarter),
     )
     if dry_run:
-        return ImportResult(release=release, created=False, dry_run=True, ignored_columns=parsed.ignored_columns)
+        return ImportResult(
+            release=release, created=False, dry_run=True, ignored_columns=parsed.ignored_columns
+        )
     try:
         with transaction.atomic():
             release.save()

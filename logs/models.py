@@ -1,1 +1,54 @@
+"""Procedure logs: what a physician did, when, and the wRVUs it earned.
 
+No patient data lives here: a log holds a code, a date of service, modifiers,
+units, the setting and an optional short note.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from codes.models import Code, FeeScheduleRow, Release
+
+
+class ProcedureLog(models.Model):
+    class Setting(models.TextChoices):
+        FACILITY = "facility", "Facility"
+        NON_FACILITY = "non_facility", "Non-facility"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="procedure_logs"
+    )
+    client_id = models.UUIDField(
+        default=uuid.uuid4,
+        help_text="Made by the client when it first writes the log, so a retried upload counts once.",
+    )
+    performed_on = models.DateField(help_text="Date of service.")
+    code = models.ForeignKey(Code, on_delete=models.PROTECT, db_column="code", related_name="+")
+    modifiers = models.JSONField(default=list, blank=True)
+    units = models.PositiveSmallIntegerField(default=1)
+    setting = models.CharField(max_length=12, choices=Setting.choices, default=Setting.FACILITY)
+    note = models.CharField(max_length=200, blank=True)
+
+    # What the server credited, from the release in effect on performed_on.
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="+")
+    fee_schedule_row = models.ForeignKey(
+        FeeScheduleRow, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    work_rvu = models.DecimalField(max_digits=10, decimal_places=4)
+    credit_explanation = models.CharField(max_length=500)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-performed_on", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "client_id"], name="one_log_per_client_id_per_user"),
+            models.CheckConstraint(condition=models.Q(units__gte=1), name="log_units_at_least_one"),
+        ]
+        indexes = [models.Index(fields=["user", "performed_on"], name="log_user_performed_on")]
+
+    def __str__(self) -> str:
+        return f"{self.code_id} on {self.performed_on:%Y-%m-%d}"

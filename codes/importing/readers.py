@@ -173,7 +173,9 @@ def read_csv(filename: str, data: bytes) -> ParsedFile:
             for cells in reader:
                 yield reader.line_num, cells
         except csv.Error as error:
-            raise ReleaseFileError(f"not a readable CSV: {error}", filename=filename, line=reader.line_num) from None
+            raise ReleaseFileError(
+                f"not a readable CSV: {error}", filename=filename, line=reader.line_num
+            ) from None
 
     return read_table(filename, numbered())
 

@@ -67,6 +67,9 @@ def _convert_cell(filename: str, line: int, key: str, text: str):
         if text and not MODIFIER_PATTERN.fullmatch(text):
             refuse(f"{text!r} is not a two-character modifier")
         return text
+    if column.kind == "text":
+        # RVU26B's TXT writes one space as a Windows-1252 no-break space (A2044).
+        text = text.replace("\xa0", " ")
     if key == "status_code" and not STATUS_PATTERN.fullmatch(text):
         refuse(f"{text!r} is not a status code (one letter such as A, R or T)")
     if len(text) > column.max_length:

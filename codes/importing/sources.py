@@ -39,7 +39,9 @@ class SourceFile:
         if self.data.startswith(b"PK\x03\x04"):
             return "xlsx"
         if b"\x00" in self.data[:4096]:
-            raise ReleaseFileError("is a binary file, not a CSV, TXT or XLSX relative value file", filename=self.name)
+            raise ReleaseFileError(
+                "is a binary file, not a CSV, TXT or XLSX relative value file", filename=self.name
+            )
         first_line = self.data.lstrip()[:3]
         return "txt" if first_line == b"HDR" else "csv"
 
@@ -113,7 +115,9 @@ def _check_archive_size(zip_name: str, members: list[zipfile.ZipInfo]) -> None:
         raise ReleaseFileError(f"holds {len(members)} files; a release holds far fewer", filename=zip_name)
     uncompressed = sum(info.file_size for info in members)
     if uncompressed > MAX_UNCOMPRESSED_BYTES:
-        raise ReleaseFileError(f"would unpack to {uncompressed:,} bytes, too large for a release", filename=zip_name)
+        raise ReleaseFileError(
+            f"would unpack to {uncompressed:,} bytes, too large for a release", filename=zip_name
+        )
 
 
 def _preferred(members: list[zipfile.ZipInfo]) -> zipfile.ZipInfo | None:

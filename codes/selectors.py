@@ -1,0 +1,79 @@
+"""Reads of the code catalog: search, and a code's rows in the release in effect."""
+
+import datetime
+import re
+
+from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Length
+
+from .models import Code, FeeScheduleRow, Release
+
+SEARCH_TOKEN = re.compile(r"[0-9A-Za-z]+")
+MAX_SEARCH_TOKENS = 8
+
+
+class Rank:
+    """Search ranks, best first."""
+
+    EXACT_CODE = 0
+    CODE_PREFIX = 1
+    DESCRIPTION_STARTS_WITH_PHRASE = 2
+    DESCRIPTION_HAS_PHRASE = 3
+    DESCRIPTION_HAS_WORDS = 4
+
+
+def code_search(*, query: str, release: Release | None) -> QuerySet[Code]:
+    """Codes matching a code, a code prefix ("2744") or words ("knee arthroplasty").
+
+    Every word must match, either as the start of the code or inside the
+    description. Exact codes come first, then code prefixes in code order, then
+    descriptions that hold the phrase, shortest (most specific) first.
+    """
+    tokens = SEARCH_TOKEN.findall(query)[:MAX_SEARCH_TOKENS]
+    codes = with_current_values(Code.objects.all(), release)
+    if not tokens:
+        return codes.none()
+    for token in tokens:
+        codes = codes.filter(Q(code__startswith=token.upper()) | Q(description__icontains=token))
+    phrase = " ".join(tokens)
+    code_like = tokens[0].upper()
+    codes = codes.annotate(
+        rank=Case(
+            When(code=code_like, then=Value(Rank.EXACT_CODE)),
+            When(code__startswith=code_like, then=Value(Rank.CODE_PREFIX)),
+            When(description__istartswith=phrase, then=Value(Rank.DESCRIPTION_STARTS_WITH_PHRASE)),
+            When(description__icontains=phrase, then=Value(Rank.DESCRIPTION_HAS_PHRASE)),
+            default=Value(Rank.DESCRIPTION_HAS_WORDS),
+            output_field=IntegerField(),
+        ),
+        specificity=Case(
+            When(rank__lte=Rank.CODE_PREFIX, then=Value(0)),
+            default=Length("description"),
+            output_field=IntegerField(),
+        ),
+    )
+    return codes.order_by("rank", "specificity", "code")
+
+
+def with_current_values(codes: QuerySet[Code], release: Release | None) -> QuerySet[Code]:
+    """Annotate each code with its global row's work RVU and status in `release`."""
+    if release is None:
+        return codes.annotate(work_rvu=Value(None), status_code=Value(None))
+    global_row = FeeScheduleRow.objects.filter(release=release, code=OuterRef("code"), modifier="")
+    return codes.annotate(
+        work_rvu=Subquery(global_row.values("work_rvu")[:1]),
+        status_code=Subquery(global_row.values("status_code")[:1]),
+    )
+
+
+def code_rows_on(*, code: Code, day: datetime.date) -> tuple[Release | None, list[FeeScheduleRow]]:
+    """The release in effect on `day` and the code's rows in it (global row first)."""
+    release = Release.objects.in_effect_on(day)
+    if release is None:
+        return None, []
+    rows = list(FeeScheduleRow.objects.filter(release=release, code=code).order_by("modifier"))
+    return release, rows
+
+
+def find_code(text: str) -> Code | None:
+    return Code.objects.filter(code=text.strip().upper()).first()

@@ -1,0 +1,68 @@
+from rest_framework import serializers
+
+from .indicators import global_days_meaning, status_meaning
+from .models import Code, FeeScheduleRow, Release
+
+
+class ReleaseSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Release
+        fields = ["name", "effective_on", "released_on", "conversion_factor", "qp_conversion_factor"]
+
+
+class CodeSearchResultSerializer(serializers.ModelSerializer):
+    work_rvu = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "Work RVU of the global row in the release in effect today; "
+            "null if that release does not list the code."
+        ),
+    )
+    status_code = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Code
+        fields = ["code", "description", "work_rvu", "status_code"]
+
+
+class FeeScheduleRowSerializer(serializers.ModelSerializer):
+    status_meaning = serializers.SerializerMethodField()
+    global_days_meaning = serializers.SerializerMethodField()
+    is_paid_by_medicare = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = FeeScheduleRow
+        exclude = ["id", "release", "code"]
+
+    def get_status_meaning(self, row: FeeScheduleRow) -> str:
+        return status_meaning(row.status_code)
+
+    def get_global_days_meaning(self, row: FeeScheduleRow) -> str:
+        return global_days_meaning(row.global_days)
+
+
+class CodeDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    description = serializers.CharField()
+    date = serializers.DateField(help_text="Date of service the values apply to.")
+    release = ReleaseSummarySerializer(allow_null=True)
+    rows = FeeScheduleRowSerializer(
+        many=True, help_text="One row per modifier: blank (global), 26, TC or 53."
+    )
+    message = serializers.CharField(allow_blank=True)
+
+
+class CodeQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="A code, a code prefix (2744) or words from the description (knee arthroplasty).",
+    )
+
+
+class CodeDateQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(required=False, help_text="Date of service (default: today).")

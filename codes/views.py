@@ -1,0 +1,59 @@
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from .models import Code, Release
+from .selectors import code_rows_on, code_search, find_code
+from .serializers import (
+    CodeDateQuerySerializer,
+    CodeDetailSerializer,
+    CodeQuerySerializer,
+    CodeSearchResultSerializer,
+)
+
+
+class CodeViewSet(viewsets.GenericViewSet):
+    """The public code catalog: CMS fee schedule values need no account."""
+
+    queryset = Code.objects.all()
+    serializer_class = CodeSearchResultSerializer
+    permission_classes = [AllowAny]
+    lookup_field = "code"
+    lookup_value_regex = "[0-9A-Za-z]{1,10}"
+
+    @extend_schema(parameters=[CodeQuerySerializer], responses=CodeSearchResultSerializer(many=True))
+    def list(self, request):
+        params = CodeQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        release = Release.objects.in_effect_on(timezone.localdate())
+        codes = code_search(query=params.validated_data.get("q", ""), release=release)
+        page = self.paginate_queryset(codes)
+        return self.get_paginated_response(CodeSearchResultSerializer(page, many=True).data)
+
+    @extend_schema(parameters=[CodeDateQuerySerializer], responses=CodeDetailSerializer)
+    def retrieve(self, request, code: str):
+        params = CodeDateQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        day = params.validated_data.get("date") or timezone.localdate()
+        found = find_code(code)
+        if found is None:
+            raise NotFound(f"{code.upper()} is not in the code catalog.")
+        release, rows = code_rows_on(code=found, day=day)
+        detail = {
+            "code": found.code,
+            "description": found.description,
+            "date": day,
+            "release": release,
+            "rows": rows,
+            "message": _missing_rows_message(found.code, day, release) if not rows else "",
+        }
+        return Response(CodeDetailSerializer(detail).data)
+
+
+def _missing_rows_message(code: str, day, release: Release | None) -> str:
+    if release is None:
+        return f"No fee schedule release loaded covers {day:%Y-%m-%d}."
+    return f"{code} is not in {release.name}, the fee schedule in effect on {day:%Y-%m-%d}."

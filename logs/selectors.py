@@ -1,0 +1,59 @@
+"""Reads of procedure logs: filtered lists and wRVU totals."""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek, TruncYear
+
+from .models import ProcedureLog
+
+PERIOD_TRUNCATIONS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth, "year": TruncYear}
+TOTAL_GROUPS = (*PERIOD_TRUNCATIONS, "code")
+ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=4))
+
+
+def procedure_logs_for(
+    *,
+    user,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    code: str | None = None,
+) -> QuerySet[ProcedureLog]:
+    logs = ProcedureLog.objects.filter(user=user).select_related("code", "release")
+    if date_from:
+        logs = logs.filter(performed_on__gte=date_from)
+    if date_to:
+        logs = logs.filter(performed_on__lte=date_to)
+    if code:
+        logs = logs.filter(code_id=code.strip().upper())
+    return logs
+
+
+def work_rvu_totals(*, user, date_from: datetime.date, date_to: datetime.date, group: str) -> dict:
+    """Sum of credited wRVUs, log count and units, overall and per period or code."""
+    logs = procedure_logs_for(user=user, date_from=date_from, date_to=date_to)
+    sums = {
+        "work_rvu": Coalesce(Sum("work_rvu"), ZERO),
+        "count": Count("id"),
+        "units": Coalesce(Sum("units"), 0),
+    }
+    overall = logs.aggregate(**sums)
+    if group == "code":
+        rows = logs.values("code_id", "code__description").annotate(**sums).order_by("-work_rvu", "code_id")
+        groups = [
+            {"key": row["code_id"], "description": row["code__description"], **_sums_of(row)} for row in rows
+        ]
+    else:
+        period = PERIOD_TRUNCATIONS[group]("performed_on")
+        rows = logs.annotate(period=period).values("period").annotate(**sums).order_by("period")
+        groups = [{"key": _as_date(row["period"]).isoformat(), **_sums_of(row)} for row in rows]
+    return {"from": date_from, "to": date_to, "group": group, "total": _sums_of(overall), "groups": groups}
+
+
+def _sums_of(row: dict) -> dict:
+    return {"work_rvu": row["work_rvu"], "count": row["count"], "units": row["units"]}
+
+
+def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
