@@ -5,6 +5,3 @@ from .env import env_str
 
 DEBUG = True
 SECRET_KEY = env_str("SECRET_KEY") or "dev-only-insecure-key-never-use-in-production"
-STORAGES["staticfiles"] = {  # noqa: F405
-    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
-}

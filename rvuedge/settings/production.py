@@ -1,6 +1,7 @@
 """Production: refuses to start without a real secret key and allowed hosts."""
 
 from .base import *  # noqa: F403
+from .base import MIDDLEWARE, STORAGES
 from .env import env_bool, env_int, env_list, env_required, env_secret
 
 DEBUG = False
@@ -8,6 +9,11 @@ SECRET_KEY = env_secret("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     env_required("ALLOWED_HOSTS")
+
+# WhiteNoise serves the collected static files (admin, API docs) from the app itself.
+MIDDLEWARE = [*MIDDLEWARE]
+MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

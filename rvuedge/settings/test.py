@@ -11,7 +11,4 @@ DEBUG = False
 SECRET_KEY = "test-only-secret-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="rvuedge-test-media-")
-STORAGES["staticfiles"] = {  # noqa: F405
-    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
-}
 LOGGING["root"]["level"] = "ERROR"  # noqa: F405

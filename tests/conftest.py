@@ -1,0 +1,62 @@
+"""Shared fixtures: the real bundled CMS releases, and an owner / other user / staff trio.
+
+The bundled releases are imported once per test session into the test database.
+Tests that need real transactions (transactional_db) empty the database when
+they end, so pytest-django runs them after all the others, and they import the
+release they need themselves.
+"""
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from codes.bundled import bundled_release_paths
+from codes.services import release_import
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        for path in bundled_release_paths():
+            release_import(path=path)
+
+
+@pytest.fixture
+def owner(db) -> User:
+    return User.objects.create_user(email="owner@example.org", password="owner-pass-123")
+
+
+@pytest.fixture
+def other_user(db) -> User:
+    return User.objects.create_user(email="other@example.org", password="other-pass-123")
+
+
+@pytest.fixture
+def staff_user(db) -> User:
+    return User.objects.create_user(email="staff@example.org", password="staff-pass-123", is_staff=True)
+
+
+@pytest.fixture
+def anonymous_client(db) -> APIClient:
+    return APIClient()
+
+
+def client_for(user: User) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def owner_client(owner) -> APIClient:
+    return client_for(owner)
+
+
+@pytest.fixture
+def other_client(other_user) -> APIClient:
+    return client_for(other_user)
+
+
+@pytest.fixture
+def staff_client(staff_user) -> APIClient:
+    return client_for(staff_user)
