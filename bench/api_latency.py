@@ -48,6 +48,7 @@ LOGGED_CODES = ("99213", "99214", "99203", "27447", "45378", "20610", "71046", "
 FIRST_LOGGED_DAY = datetime.date(2025, 1, 1)
 MAX_ERROR_BODIES = 3
 ERROR_BODY_CHARS = 300
+NO_RESPONSE = "no response"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,20 +94,41 @@ class WorkloadResult:
     throughput_per_s: float
 
 
+@dataclasses.dataclass(frozen=True)
+class Server:
+    host: str
+    port: int
+    timeout: float
+
+    def connection(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+
+
 class Client:
     """One simulated app: a single keep-alive connection, reopened only when it breaks."""
 
-    def __init__(self, base: urllib.parse.SplitResult, timeout: float, outcome: ClientOutcome):
-        self.base = base
-        self.timeout = timeout
-        self.outcome = outcome
+    def __init__(self, server: Server):
+        self.server = server
+        self.outcome = ClientOutcome()
         self.connection: http.client.HTTPConnection | None = None
+
+    def connect(self) -> None:
+        """Open the connection ahead of the clock, so a burst of connects is not timed.
+
+        runserver's listen backlog is short; when 20 clients connect at once some
+        SYNs are dropped and retried a second later, which would show up as a
+        one-second request. A failure here is left for send() to retry and report.
+        """
+        self.connection = self.server.connection()
+        self.outcome.connections_opened += 1
+        try:
+            self.connection.connect()
+        except OSError:
+            self.close()
 
     def send(self, request: Request) -> tuple[int, bytes]:
         if self.connection is None:
-            self.connection = http.client.HTTPConnection(
-                self.base.hostname, self.base.port or 80, timeout=self.timeout
-            )
+            self.connection = self.server.connection()
             self.outcome.connections_opened += 1
         try:
             self.connection.request(request.method, request.path, body=request.body, headers=request.headers)
@@ -127,31 +149,22 @@ class Client:
 
 
 def run_client(
-    base: urllib.parse.SplitResult,
-    timeout: float,
-    workload: Workload,
-    client_number: int,
-    request_count: int,
-    deadline: float,
+    client: Client, workload: Workload, client_number: int, request_count: int, deadline: float
 ) -> ClientOutcome:
-    outcome = ClientOutcome()
-    client = Client(base, timeout, outcome)
-    try:
-        for index in range(request_count):
-            if time.monotonic() >= deadline:
-                outcome.stopped_by_time_cap = True
-                break
-            request = workload.make_request(client_number, index)
-            started = time.perf_counter()
-            try:
-                status, body = client.send(request)
-            except (OSError, http.client.HTTPException) as error:
-                status, body = None, f"{type(error).__name__}: {error}".encode()
-            outcome.latencies_ms.append((time.perf_counter() - started) * 1000)
-            if status is None or not 200 <= status < 300:
-                record_error(outcome, request, status, body)
-    finally:
-        client.close()
+    outcome = client.outcome
+    for index in range(request_count):
+        if time.monotonic() >= deadline:
+            outcome.stopped_by_time_cap = True
+            break
+        request = workload.make_request(client_number, index)
+        started = time.perf_counter()
+        try:
+            status, body = client.send(request)
+        except (OSError, http.client.HTTPException) as error:
+            status, body = None, f"{type(error).__name__}: {error}".encode()
+        outcome.latencies_ms.append((time.perf_counter() - started) * 1000)
+        if status is None or not 200 <= status < 300:
+            record_error(outcome, request, status, body)
     return outcome
 
 
@@ -159,24 +172,24 @@ def record_error(outcome: ClientOutcome, request: Request, status: int | None, b
     outcome.errors += 1
     if len(outcome.error_samples) < MAX_ERROR_BODIES:
         text = body[:ERROR_BODY_CHARS].decode("utf-8", errors="replace")
-        outcome.error_samples.append(f"{request.method} {request.path} -> {status or 'no response'}: {text}")
+        outcome.error_samples.append(f"{request.method} {request.path} -> {status or NO_RESPONSE}: {text}")
 
 
 def run_workload(
-    base: urllib.parse.SplitResult,
-    timeout: float,
-    workload: Workload,
-    clients: int,
-    requests_per_client: int,
-    deadline: float,
+    server: Server, workload: Workload, clients: int, requests_per_client: int, deadline: float
 ) -> WorkloadResult:
-    # A barrier lines the threads up so the wall clock covers concurrent work only,
-    # not the time spent starting threads.
-    barrier = threading.Barrier(clients + 1)
+    # The barrier starts every client at once, after all have connected, so the
+    # wall clock covers concurrent requests only.
+    barrier = threading.Barrier(clients + 1, timeout=server.timeout + 10)
 
     def client_job(number: int) -> ClientOutcome:
-        barrier.wait()
-        return run_client(base, timeout, workload, number, requests_per_client, deadline)
+        client = Client(server)
+        try:
+            client.connect()
+            barrier.wait()
+            return run_client(client, workload, number, requests_per_client, deadline)
+        finally:
+            client.close()
 
     with ThreadPoolExecutor(max_workers=clients) as pool:
         futures = [pool.submit(client_job, number) for number in range(clients)]
@@ -247,14 +260,14 @@ def log_workload(session_token: str, seed: int) -> Workload:
     return Workload("log", make_request)
 
 
-def log_in(base: urllib.parse.SplitResult, timeout: float, email: str, password: str) -> str:
+def log_in(server: Server, email: str, password: str) -> str:
     """Log in once through the app API; every client then shares the session token.
 
     One login rather than one per client: allauth rate-limits logins per IP, and
     a login is not what we are measuring.
     """
     body = json.dumps({"email": email, "password": password}).encode()
-    connection = http.client.HTTPConnection(base.hostname, base.port or 80, timeout=timeout)
+    connection = server.connection()
     try:
         connection.request(
             "POST", "/_allauth/app/v1/auth/login", body=body, headers={"Content-Type": "application/json"}
@@ -268,9 +281,9 @@ def log_in(base: urllib.parse.SplitResult, timeout: float, email: str, password:
     return json.loads(payload)["meta"]["session_token"]
 
 
-def server_software(base: urllib.parse.SplitResult, timeout: float) -> str:
+def server_software(server: Server) -> str:
     """The Server header of /healthz: tells runserver from gunicorn in the report."""
-    connection = http.client.HTTPConnection(base.hostname, base.port or 80, timeout=timeout)
+    connection = server.connection()
     try:
         connection.request("GET", "/healthz")
         response = connection.getresponse()
@@ -313,6 +326,12 @@ def print_results(results: list[WorkloadResult]) -> None:
             print(f"\n{result.name}: first errors")
             for sample in result.error_samples:
                 print(f"  {sample}")
+    if any(NO_RESPONSE in sample for result in results for sample in result.error_samples):
+        # runserver's autoreloader restarts the server whenever a source file is saved.
+        print(
+            "\nSome requests got no response: the server stopped or restarted during the run "
+            "(runserver reloads on every code change); these figures are not comparable."
+        )
 
 
 def ratio(value: float, baseline: float) -> float:
@@ -362,25 +381,26 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    base = urllib.parse.urlsplit(args.base_url)
+    url = urllib.parse.urlsplit(args.base_url)
+    server = Server(host=url.hostname, port=url.port or 80, timeout=args.timeout)
     deadline = time.monotonic() + args.time_cap
     try:
-        software = server_software(base, args.timeout)
+        software = server_software(server)
     except OSError as error:
         sys.exit(f"No server answers at {args.base_url} ({error}); start one with scripts/run first.")
     print_header(args, software)
     workloads = [
         healthz_workload(),
         search_workload(),
-        log_workload(log_in(base, args.timeout, args.email, args.password), args.seed),
+        log_workload(log_in(server, args.email, args.password), args.seed),
     ]
 
     if args.warmup_requests:
-        # Opens database connections and fills caches and imports; its figures are dropped.
+        # Opens database connections, fills caches and loads lazy imports; its figures are dropped.
         for workload in workloads:
-            run_workload(base, args.timeout, workload, args.clients, args.warmup_requests, deadline)
+            run_workload(server, workload, args.clients, args.warmup_requests, deadline)
     results = [
-        run_workload(base, args.timeout, workload, args.clients, args.requests_per_client, deadline)
+        run_workload(server, workload, args.clients, args.requests_per_client, deadline)
         for workload in workloads
     ]
 

@@ -33,7 +33,7 @@ class ProcedureLogSerializer(serializers.ModelSerializer):
     code = serializers.CharField(max_length=10, help_text="CPT or HCPCS code, e.g. 99213, 27447, G2211.")
     code_description = serializers.CharField(source="code.description", read_only=True)
     modifiers = serializers.ListField(
-        child=serializers.CharField(max_length=2, min_length=2),
+        child=serializers.CharField(max_length=10),
         max_length=MAX_MODIFIERS,
         required=False,
         help_text="Modifiers such as 26, TC, 53, 50, RT, LT.",
