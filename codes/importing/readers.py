@@ -23,6 +23,7 @@ TITLE_PATTERN = re.compile(
     r"(?P<year>\d{4}) National Physician Fee Schedule Relative Value File (?P<month>\w+) Release",
     re.IGNORECASE,
 )
+OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 RELEASED_PATTERN = re.compile(r"RELEASED\s+(?P<date>\d{1,2}/\d{1,2}/\d{4})", re.IGNORECASE)
 
 
@@ -208,14 +209,18 @@ def _xlsx_cell_text(value: object) -> str:
         return ""
     if isinstance(value, float):
         return repr(value)
-    return str(value)
+    # OOXML escapes control characters as _xHHHH_; RVU25A's XLSX ends with a row
+    # holding only _x001A_, the Ctrl-Z that ends its CSV and TXT siblings.
+    return OOXML_ESCAPE.sub(lambda match: chr(int(match[1], 16)), str(value))
 
 
 def read_txt(filename: str, data: bytes) -> ParsedFile:
     text = decode_text(data)
     parsed: ParsedFile | None = None
-    for number, raw_line in enumerate(text.splitlines(), start=1):
-        line = raw_line.rstrip("\r\n").replace(CTRL_Z, "")
+    # split("\n") rather than splitlines(): the latter also breaks on characters
+    # such as U+0085 that a Latin-1 description may legitimately hold.
+    for number, raw_line in enumerate(text.split("\n"), start=1):
+        line = raw_line.rstrip("\r").replace(CTRL_Z, "")
         if line.startswith("HDR") or not line.strip():
             continue
         if len(line) != TXT_RECORD_LENGTH:

@@ -114,6 +114,25 @@ def test_csv_txt_and_xlsx_of_one_release_hold_identical_values():
     assert from_xlsx == from_csv
 
 
+@pytest.mark.slow
+def test_the_release_zip_holds_the_same_values_in_its_three_formats():
+    import zipfile
+
+    with zipfile.ZipFile(CMS / "rvu25a" / "RVU25A.zip") as archive:
+        members = {suffix: archive.read(f"PPRRVU25_JAN.{suffix}") for suffix in ("csv", "txt", "xlsx")}
+    parsed = {
+        suffix: {
+            (row["code"], row["modifier"]): row
+            for row in convert_rows(read_release_file(SourceFile(f"PPRRVU25_JAN.{suffix}", data)))
+        }
+        for suffix, data in members.items()
+    }
+
+    assert len(parsed["csv"]) == 18865
+    assert parsed["txt"] == parsed["csv"]
+    assert parsed["xlsx"] == parsed["csv"]
+
+
 def test_importing_the_same_file_again_changes_nothing(db):
     before = FeeScheduleRow.objects.count()
 
