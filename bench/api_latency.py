@@ -95,10 +95,13 @@ class WorkloadResult:
 
 
 @dataclasses.dataclass(frozen=True)
-class Server:
+class Target:
+    """The server under test and how the clients talk to it."""
+
     host: str
     port: int
     timeout: float
+    keep_alive: bool = True
 
     def connection(self) -> http.client.HTTPConnection:
         return http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
@@ -107,8 +110,8 @@ class Server:
 class Client:
     """One simulated app: a single keep-alive connection, reopened only when it breaks."""
 
-    def __init__(self, server: Server):
-        self.server = server
+    def __init__(self, target: Target):
+        self.target = target
         self.outcome = ClientOutcome()
         self.connection: http.client.HTTPConnection | None = None
 
@@ -119,7 +122,7 @@ class Client:
         SYNs are dropped and retried a second later, which would show up as a
         one-second request. A failure here is left for send() to retry and report.
         """
-        self.connection = self.server.connection()
+        self.connection = self.target.connection()
         self.outcome.connections_opened += 1
         try:
             self.connection.connect()
@@ -128,17 +131,18 @@ class Client:
 
     def send(self, request: Request) -> tuple[int, bytes]:
         if self.connection is None:
-            self.connection = self.server.connection()
+            self.connection = self.target.connection()
             self.outcome.connections_opened += 1
+        headers = request.headers if self.target.keep_alive else {**request.headers, "Connection": "close"}
         try:
-            self.connection.request(request.method, request.path, body=request.body, headers=request.headers)
+            self.connection.request(request.method, request.path, body=request.body, headers=headers)
             response = self.connection.getresponse()
             body = response.read()
         except (OSError, http.client.HTTPException):
             self.close()
             raise
         # The server may decline keep-alive (no Content-Length, or an error); follow its lead.
-        if response.will_close:
+        if response.will_close or not self.target.keep_alive:
             self.close()
         return response.status, body
 
@@ -176,14 +180,14 @@ def record_error(outcome: ClientOutcome, request: Request, status: int | None, b
 
 
 def run_workload(
-    server: Server, workload: Workload, clients: int, requests_per_client: int, deadline: float
+    target: Target, workload: Workload, clients: int, requests_per_client: int, deadline: float
 ) -> WorkloadResult:
     # The barrier starts every client at once, after all have connected, so the
     # wall clock covers concurrent requests only.
-    barrier = threading.Barrier(clients + 1, timeout=server.timeout + 10)
+    barrier = threading.Barrier(clients + 1, timeout=target.timeout + 10)
 
     def client_job(number: int) -> ClientOutcome:
-        client = Client(server)
+        client = Client(target)
         try:
             client.connect()
             barrier.wait()
@@ -260,14 +264,14 @@ def log_workload(session_token: str, seed: int) -> Workload:
     return Workload("log", make_request)
 
 
-def log_in(server: Server, email: str, password: str) -> str:
+def log_in(target: Target, email: str, password: str) -> str:
     """Log in once through the app API; every client then shares the session token.
 
     One login rather than one per client: allauth rate-limits logins per IP, and
     a login is not what we are measuring.
     """
     body = json.dumps({"email": email, "password": password}).encode()
-    connection = server.connection()
+    connection = target.connection()
     try:
         connection.request(
             "POST", "/_allauth/app/v1/auth/login", body=body, headers={"Content-Type": "application/json"}
@@ -281,9 +285,9 @@ def log_in(server: Server, email: str, password: str) -> str:
     return json.loads(payload)["meta"]["session_token"]
 
 
-def server_software(server: Server) -> str:
+def server_software(target: Target) -> str:
     """The Server header of /healthz: tells runserver from gunicorn in the report."""
-    connection = server.connection()
+    connection = target.connection()
     try:
         connection.request("GET", "/healthz")
         response = connection.getresponse()
@@ -294,13 +298,18 @@ def server_software(server: Server) -> str:
 
 
 def print_header(args: argparse.Namespace, software: str) -> None:
+    connections = "a new connection per request" if args.no_keep_alive else "one keep-alive connection each"
     print(f"RVU Edge API latency  {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
     print(f"server      {args.base_url}  ({software})")
     print(f"database    {args.database_label}")
     print(
         f"clients     {args.clients} threads x {args.requests_per_client} requests per workload, "
-        f"warm-up {args.warmup_requests} per client, time cap {args.time_cap:.0f} s"
+        f"{connections}, warm-up {args.warmup_requests} per client, time cap {args.time_cap:.0f} s"
     )
+    if software.startswith("WSGIServer") and not args.no_keep_alive:
+        # runserver (wsgiref) sends each response in several small writes without TCP_NODELAY;
+        # on a reused connection Nagle waits for the client's delayed ACK, about 40 ms on Linux.
+        print("note        runserver adds ~40 ms to every keep-alive request; see bench/README.md")
     print()
 
 
@@ -347,6 +356,7 @@ def write_json(path: Path, args: argparse.Namespace, software: str, results: lis
         "database": args.database_label,
         "clients": args.clients,
         "requests_per_client": args.requests_per_client,
+        "keep_alive": not args.no_keep_alive,
         "warmup_requests": args.warmup_requests,
         "workloads": [dataclasses.asdict(result) for result in results],
     }
@@ -366,6 +376,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup-requests", type=int, default=5, help="per client and workload, not counted")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for one response")
     parser.add_argument("--time-cap", type=float, default=300.0, help="whole run, warm-up included")
+    parser.add_argument(
+        "--no-keep-alive", action="store_true", help="open a new connection for every request"
+    )
     parser.add_argument("--seed", type=int, default=2026, help="picks the logged codes and dates")
     parser.add_argument(
         "--database-label", default="not given", help="what to print as the server's database, e.g. SQLite"
@@ -382,25 +395,25 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     url = urllib.parse.urlsplit(args.base_url)
-    server = Server(host=url.hostname, port=url.port or 80, timeout=args.timeout)
+    target = Target(url.hostname, url.port or 80, args.timeout, keep_alive=not args.no_keep_alive)
     deadline = time.monotonic() + args.time_cap
     try:
-        software = server_software(server)
+        software = server_software(target)
     except OSError as error:
         sys.exit(f"No server answers at {args.base_url} ({error}); start one with scripts/run first.")
     print_header(args, software)
     workloads = [
         healthz_workload(),
         search_workload(),
-        log_workload(log_in(server, args.email, args.password), args.seed),
+        log_workload(log_in(target, args.email, args.password), args.seed),
     ]
 
     if args.warmup_requests:
         # Opens database connections, fills caches and loads lazy imports; its figures are dropped.
         for workload in workloads:
-            run_workload(server, workload, args.clients, args.warmup_requests, deadline)
+            run_workload(target, workload, args.clients, args.warmup_requests, deadline)
     results = [
-        run_workload(server, workload, args.clients, args.requests_per_client, deadline)
+        run_workload(target, workload, args.clients, args.requests_per_client, deadline)
         for workload in workloads
     ]
 

@@ -9,9 +9,16 @@ place and each credit carries the sentence that explains it.
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from codes.models import COMPONENT_MODIFIERS, Code, FeeScheduleRow, Release
+
+CENT = Decimal("0.01")
+
+
+def round_credit(value: Decimal) -> Decimal:
+    """Each line is rounded once, at its end, to two places, half up (as payroll does)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 class CreditError(Exception):
@@ -56,7 +63,7 @@ def credit_for(*, code: Code, modifiers: list[str], units: int, performed_on: da
             f"{code.code} has no global row in {release.name}, only {listed}; add one of those modifiers.",
         )
 
-    work_rvu = row.work_rvu * units
+    work_rvu = round_credit(row.work_rvu * units)
     label = f"{code.code}-{row.modifier}" if row.modifier else code.code
     unit_word = "unit" if units == 1 else "units"
     explanation = f"{release.name} {label}: work RVU {row.work_rvu} × {units} {unit_word} = {work_rvu}"

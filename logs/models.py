@@ -36,7 +36,7 @@ class ProcedureLog(models.Model):
     fee_schedule_row = models.ForeignKey(
         FeeScheduleRow, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    work_rvu = models.DecimalField(max_digits=10, decimal_places=4)
+    work_rvu = models.DecimalField(max_digits=9, decimal_places=2, help_text="Credited work RVUs.")
     credit_explanation = models.CharField(max_length=500)
 
     created_at = models.DateTimeField(auto_now_add=True)

@@ -10,7 +10,7 @@ from .models import ProcedureLog
 
 PERIOD_TRUNCATIONS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth, "year": TruncYear}
 TOTAL_GROUPS = (*PERIOD_TRUNCATIONS, "code")
-ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=4))
+ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_places=2))
 
 
 def procedure_logs_for(

@@ -139,7 +139,7 @@ class TotalsQuerySerializer(LogFilterSerializer):
 
 
 class SumsSerializer(serializers.Serializer):
-    work_rvu = serializers.DecimalField(max_digits=14, decimal_places=4)
+    work_rvu = serializers.DecimalField(max_digits=12, decimal_places=2)
     count = serializers.IntegerField(help_text="Number of logs.")
     units = serializers.IntegerField()
 

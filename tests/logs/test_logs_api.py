@@ -38,7 +38,7 @@ def test_logging_99213_and_27447_in_2026_totals_their_work_rvus(owner_client):
     assert expected == Decimal("1.30") + Decimal("19.11")  # as printed in RVU26A
     assert Decimal(body["total"]["work_rvu"]) == expected
     assert body["total"]["count"] == 2
-    assert body["groups"] == [{"key": "2026-01-01", "work_rvu": "20.4100", "count": 2, "units": 2}]
+    assert body["groups"] == [{"key": "2026-01-01", "work_rvu": "20.41", "count": 2, "units": 2}]
 
 
 @pytest.mark.parametrize(
@@ -265,10 +265,10 @@ def test_totals_group_by_week_month_and_code(owner_client):
     days = totals(owner_client, group="day", **period)["groups"]
 
     assert [(week["key"], week["work_rvu"], week["count"]) for week in weeks] == [
-        ("2026-03-02", "2.6000", 2),
-        ("2026-03-09", "19.1100", 1),
+        ("2026-03-02", "2.60", 2),
+        ("2026-03-09", "19.11", 1),
     ]
-    assert [(code["key"], code["work_rvu"]) for code in codes] == [("27447", "19.1100"), ("99213", "2.6000")]
+    assert [(code["key"], code["work_rvu"]) for code in codes] == [("27447", "19.11"), ("99213", "2.60")]
     assert codes[0]["description"] == "Total knee arthroplasty"
     assert [day["key"] for day in days] == ["2026-03-02", "2026-03-04", "2026-03-09"]
 
