@@ -2,11 +2,11 @@ from allauth.headless.contrib.rest_framework.authentication import XSessionToken
 
 
 class SessionTokenAuthentication(XSessionTokenAuthentication):
-    """allauth's app session token (X-Session-Token), answering 401 rather than 403.
+    """allauth's app session token (X-Session-Token), strict about bad tokens.
 
-    Naming the scheme in WWW-Authenticate tells an app that it must log in again,
-    as opposed to being refused something while logged in.
+    An expired or unknown token gets a 401 saying so (with WWW-Authenticate
+    naming the scheme), so an app knows to log in again instead of being told
+    that it sent no credentials.
     """
 
-    def authenticate_header(self, request) -> str:
-        return "X-Session-Token"
+    allow_invalid_session_tokens = False

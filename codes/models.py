@@ -68,7 +68,10 @@ class Release(models.Model):
         blank=True,
         help_text="Conversion factor for qualifying APM participants, when the release ships a QPP file.",
     )
-    source_filename = models.CharField(max_length=255)
+    source_filename = models.CharField(max_length=255, help_text="The file the admin imported.")
+    rows_file_name = models.CharField(
+        max_length=300, help_text="The PPRRVU file the rows were read from, e.g. RVU25A.zip/PPRRVU25_JAN.csv."
+    )
     source_sha256 = models.CharField(max_length=64, unique=True)
     row_count = models.PositiveIntegerField()
     code_count = models.PositiveIntegerField()
@@ -94,6 +97,7 @@ class FeeScheduleRow(models.Model):
     """
 
     release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="rows")
+    source_line = models.PositiveIntegerField(help_text="Line (or spreadsheet row) of the row in the file.")
     code = models.ForeignKey(Code, on_delete=models.PROTECT, db_column="code", related_name="rows")
     modifier = models.CharField(max_length=2, blank=True, help_text="Blank (global), 26, TC or 53.")
     description = models.CharField(max_length=100)

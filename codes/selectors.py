@@ -3,10 +3,21 @@
 import datetime
 import re
 
-from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    DecimalField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Length
 
-from .models import Code, FeeScheduleRow, Release
+from .models import PAID_STATUS_CODES, Code, FeeScheduleRow, Release
 
 SEARCH_TOKEN = re.compile(r"[0-9A-Za-z]+")
 MAX_SEARCH_TOKENS = 8
@@ -27,7 +38,8 @@ def code_search(*, query: str, release: Release | None) -> QuerySet[Code]:
 
     Every word must match, either as the start of the code or inside the
     description. Exact codes come first, then code prefixes in code order, then
-    descriptions that hold the phrase, shortest (most specific) first.
+    descriptions that hold the phrase: codes Medicare pays (status A, R, T)
+    before the rest, shortest (most specific) description first.
     """
     tokens = SEARCH_TOKEN.findall(query)[:MAX_SEARCH_TOKENS]
     codes = with_current_values(Code.objects.all(), release)
@@ -46,23 +58,34 @@ def code_search(*, query: str, release: Release | None) -> QuerySet[Code]:
             default=Value(Rank.DESCRIPTION_HAS_WORDS),
             output_field=IntegerField(),
         ),
+        unpaid=Case(
+            When(rank__lte=Rank.CODE_PREFIX, then=Value(0)),
+            When(status_code__in=PAID_STATUS_CODES, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
         specificity=Case(
             When(rank__lte=Rank.CODE_PREFIX, then=Value(0)),
             default=Length("description"),
             output_field=IntegerField(),
         ),
     )
-    return codes.order_by("rank", "specificity", "code")
+    return codes.order_by("rank", "unpaid", "specificity", "code")
 
 
 def with_current_values(codes: QuerySet[Code], release: Release | None) -> QuerySet[Code]:
     """Annotate each code with its global row's work RVU and status in `release`."""
     if release is None:
-        return codes.annotate(work_rvu=Value(None), status_code=Value(None))
+        return codes.annotate(
+            work_rvu=Value(None, output_field=DecimalField()),
+            status_code=Value(None, output_field=CharField()),
+            release=Value(None, output_field=CharField()),
+        )
     global_row = FeeScheduleRow.objects.filter(release=release, code=OuterRef("code"), modifier="")
     return codes.annotate(
         work_rvu=Subquery(global_row.values("work_rvu")[:1]),
         status_code=Subquery(global_row.values("status_code")[:1]),
+        release=Value(release.name, output_field=CharField()),
     )
 
 

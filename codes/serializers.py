@@ -22,10 +22,13 @@ class CodeSearchResultSerializer(serializers.ModelSerializer):
         ),
     )
     status_code = serializers.CharField(read_only=True, allow_null=True)
+    release = serializers.CharField(
+        read_only=True, allow_null=True, help_text="The release the work RVU and status come from."
+    )
 
     class Meta:
         model = Code
-        fields = ["code", "description", "work_rvu", "status_code"]
+        fields = ["code", "description", "work_rvu", "status_code", "release"]
 
 
 class FeeScheduleRowSerializer(serializers.ModelSerializer):
@@ -61,6 +64,9 @@ class CodeQuerySerializer(serializers.Serializer):
         allow_blank=True,
         max_length=100,
         help_text="A code, a code prefix (2744) or words from the description (knee arthroplasty).",
+    )
+    date = serializers.DateField(
+        required=False, help_text="Date of service whose release gives the work RVUs (default: today)."
     )
 
 

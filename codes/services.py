@@ -110,7 +110,7 @@ def release_import(
         with transaction.atomic():
             release.save()
             _save_codes(release, rows)
-            _save_rows(release, rows, report)
+            _save_rows(release, parsed, rows, report)
     except IntegrityError:
         # Another import of the same file or release committed first.
         winner = Release.objects.filter(source_sha256=upload.sha256).first()
@@ -165,6 +165,7 @@ def _new_release(
         conversion_factor=rows[0]["conversion_factor"],
         qp_conversion_factor=_qpp_conversion_factor(upload.qpp_file),
         source_filename=upload.original_name,
+        rows_file_name=upload.rvu_file.name,
         source_sha256=upload.sha256,
         row_count=len(rows),
         code_count=len({row["code"] for row in rows}),
@@ -197,17 +198,15 @@ def _save_codes(release: Release, rows: list[dict]) -> None:
         Code.objects.bulk_create(codes, batch_size=SAVE_BATCH_SIZE, ignore_conflicts=True)
 
 
-def _save_rows(release: Release, rows: list[dict], report: ProgressCallback) -> None:
+def _save_rows(release: Release, parsed: ParsedFile, rows: list[dict], report: ProgressCallback) -> None:
+    lines = [raw.line for raw in parsed.rows]
     for start in range(0, len(rows), SAVE_BATCH_SIZE):
-        batch = rows[start : start + SAVE_BATCH_SIZE]
-        FeeScheduleRow.objects.bulk_create(
-            [
-                FeeScheduleRow(release=release, code_id=values["code"], **_without_code(values))
-                for values in batch
-            ]
-        )
-        report("saving", start + len(batch), len(rows))
+        end = start + SAVE_BATCH_SIZE
+        batch = zip(lines[start:end], rows[start:end], strict=True)
+        FeeScheduleRow.objects.bulk_create([_row(release, line, values) for line, values in batch])
+        report("saving", min(end, len(rows)), len(rows))
 
 
-def _without_code(values: dict) -> dict:
-    return {key: value for key, value in values.items() if key != "code"}
+def _row(release: Release, line: int, values: dict) -> FeeScheduleRow:
+    columns = {key: value for key, value in values.items() if key != "code"}
+    return FeeScheduleRow(release=release, source_line=line, code_id=values["code"], **columns)

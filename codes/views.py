@@ -28,7 +28,7 @@ class CodeViewSet(viewsets.GenericViewSet):
     def list(self, request):
         params = CodeQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        release = Release.objects.in_effect_on(timezone.localdate())
+        release = Release.objects.in_effect_on(params.validated_data.get("date") or timezone.localdate())
         codes = code_search(query=params.validated_data.get("q", ""), release=release)
         page = self.paginate_queryset(codes)
         return self.get_paginated_response(CodeSearchResultSerializer(page, many=True).data)

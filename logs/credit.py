@@ -67,9 +67,18 @@ def credit_for(*, code: Code, modifiers: list[str], units: int, performed_on: da
     label = f"{code.code}-{row.modifier}" if row.modifier else code.code
     unit_word = "unit" if units == 1 else "units"
     explanation = f"{release.name} {label}: work RVU {row.work_rvu} × {units} {unit_word} = {work_rvu}"
-    if reason:
-        explanation = f"{explanation} ({reason})"
+    notes = [note for note in (reason, _unused_modifiers_note(modifiers, row)) if note]
+    if notes:
+        explanation = f"{explanation} ({'; '.join(notes)})"
+    explanation = f"{explanation} [{release.rows_file_name} line {row.source_line}]"
     return Credit(release=release, row=row, work_rvu=work_rvu, explanation=explanation)
+
+
+def _unused_modifiers_note(modifiers: list[str], row: FeeScheduleRow) -> str:
+    unused = [modifier for modifier in modifiers if modifier not in COMPONENT_MODIFIERS]
+    if not unused:
+        return ""
+    return f"{', '.join(unused)} not applied to the credit"
 
 
 def _choose_row(rows: dict[str, FeeScheduleRow], modifiers: list[str]) -> tuple[FeeScheduleRow | None, str]:

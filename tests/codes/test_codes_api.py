@@ -44,6 +44,23 @@ def test_results_carry_the_work_rvu_in_effect_today(anonymous_client):
 
     assert result["work_rvu"] == str(expected)
     assert result["status_code"] == "A"
+    assert result["release"] == today_release.name
+
+
+def test_results_can_show_the_work_rvu_of_another_date(anonymous_client):
+    result = search(anonymous_client, "27447", date="2025-03-01")[0]
+
+    assert (result["work_rvu"], result["release"]) == ("19.60", "RVU25A")
+
+
+def test_codes_medicare_pays_come_before_unpaid_ones_of_equal_match(anonymous_client):
+    results = search(anonymous_client, "knee", page_size=200)
+    starting_with_knee = [r for r in results if r["description"].lower().startswith("knee")]
+
+    paid = [result["status_code"] in {"A", "R", "T"} for result in starting_with_knee]
+    assert results[0]["status_code"] in {"A", "R", "T"}
+    assert True in paid and False in paid
+    assert paid == sorted(paid, reverse=True)
 
 
 def test_an_empty_query_finds_nothing(anonymous_client):

@@ -81,6 +81,23 @@ def test_work_rvus_read_back_as_published(db, code, modifier, release, work_rvu)
     assert row.work_rvu == Decimal(work_rvu)
 
 
+@pytest.mark.parametrize(
+    ("release", "code", "modifier", "line", "file"),
+    [
+        ("RVU26C", "27447", "", 2839, "PPRRVU2026_Jul_nonQPP.csv"),
+        ("RVU26C", "71046", "TC", 7825, "PPRRVU2026_Jul_nonQPP.csv"),
+        ("RVU26B", "27447", "", 2796, "PPRRVU2026_Apr_nonQPP.txt"),
+        ("RVU25A", "A0021", "", 11, "RVU25A.zip/PPRRVU25_JAN.csv"),
+    ],
+)
+def test_each_row_remembers_its_line_in_the_file(db, release, code, modifier, line, file):
+    row = FeeScheduleRow.objects.select_related("release").get(
+        release__name=release, code=code, modifier=modifier
+    )
+
+    assert (row.source_line, row.release.rows_file_name) == (line, file)
+
+
 def test_codes_keep_leading_zeros_and_letters(db):
     for code in ["00100", "0001F", "0591T", "G2211", "A2044"]:
         assert Code.objects.filter(code=code).exists(), code

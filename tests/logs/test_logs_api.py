@@ -56,7 +56,13 @@ def test_a_log_uses_the_release_in_effect_on_its_date_of_service(owner_client, d
 
     assert body["release"] == release
     assert Decimal(body["work_rvu"]) == Decimal(work_rvu) == work_rvu_of("27447", day)
-    assert body["credit_explanation"] == f"{release} 27447: work RVU {work_rvu} × 1 unit = {work_rvu}"
+    row = FeeScheduleRow.objects.select_related("release").get(
+        release__name=release, code="27447", modifier=""
+    )
+    source = f"{row.release.rows_file_name} line {row.source_line}"
+    assert (
+        body["credit_explanation"] == f"{release} 27447: work RVU {work_rvu} × 1 unit = {work_rvu} [{source}]"
+    )
 
 
 @pytest.mark.parametrize(
@@ -82,6 +88,13 @@ def test_a_component_modifier_without_its_row_falls_back_to_the_global_row_and_s
     assert "(the file has no 26 row, so the global row is used)" in body["credit_explanation"]
 
 
+def test_modifiers_without_an_effect_are_named_in_the_explanation(owner_client):
+    body = log(owner_client, code="27447", modifiers=["RT"], performed_on="2026-08-01").json()
+
+    assert "(RT not applied to the credit)" in body["credit_explanation"]
+    assert body["credit_explanation"].endswith("[PPRRVU2026_Jul_nonQPP.csv line 2839]")
+
+
 def test_units_multiply_the_work_rvu(owner_client):
     body = log(owner_client, code="G2211", units=3, performed_on="2026-08-01").json()
 
@@ -104,6 +117,9 @@ def test_units_multiply_the_work_rvu(owner_client):
         ({"code": "27447", "modifiers": ["RT", "RT"]}, "modifiers", "A modifier is listed twice."),
         ({"code": "27447", "note": "DOB 3/4/1950"}, "note", "must not hold patient identifiers"),
         ({"code": "27447", "note": "MRN 00123456"}, "note", "must not hold patient identifiers"),
+        ({"code": "27447", "note": "callback 555-123-4567"}, "note", "must not hold patient identifiers"),
+        ({"code": "27447", "note": "call (555) 123-4567"}, "note", "must not hold patient identifiers"),
+        ({"code": "27447", "note": "ssn 123-45-6789"}, "note", "must not hold patient identifiers"),
         ({"code": "27447", "setting": "home"}, "setting", "is not a valid choice"),
     ],
 )

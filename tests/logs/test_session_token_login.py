@@ -26,6 +26,14 @@ def test_an_app_logs_in_and_uses_its_session_token(client, db):
     assert Decimal(created.json()["work_rvu"]) == Decimal("19.11")
 
 
+def test_an_unknown_token_is_told_to_log_in_again(client, db):
+    response = client.get("/api/v1/logs/", headers={"X-Session-Token": "no-such-token"})
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "X-Session-Token"
+    assert response.json()["detail"] != "Authentication credentials were not provided."
+
+
 def test_a_wrong_password_gets_no_token(client, db):
     User.objects.create_user(email="resident@example.org", password="a-long-pass-phrase")
 
