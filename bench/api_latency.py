@@ -18,6 +18,7 @@ import datetime
 import http.client
 import json
 import math
+import os
 import random
 import sys
 import threading
@@ -108,7 +109,7 @@ class Target:
 
 
 class Client:
-    """One simulated app: a single keep-alive connection, reopened only when it breaks."""
+    """One simulated app on one connection, kept alive (unless --no-keep-alive) and reopened if it breaks."""
 
     def __init__(self, target: Target):
         self.target = target
@@ -306,6 +307,8 @@ def print_header(args: argparse.Namespace, software: str) -> None:
         f"clients     {args.clients} threads x {args.requests_per_client} requests per workload, "
         f"{connections}, warm-up {args.warmup_requests} per client, time cap {args.time_cap:.0f} s"
     )
+    # Other work on the machine slows every figure; the load average says how busy it was.
+    print(f"load        {' '.join(f'{load:.2f}' for load in os.getloadavg())} on {os.cpu_count()} CPUs")
     if software.startswith("WSGIServer") and not args.no_keep_alive:
         # runserver (wsgiref) sends each response in several small writes without TCP_NODELAY;
         # on a reused connection Nagle waits for the client's delayed ACK, about 40 ms on Linux.
@@ -358,6 +361,7 @@ def write_json(path: Path, args: argparse.Namespace, software: str, results: lis
         "requests_per_client": args.requests_per_client,
         "keep_alive": not args.no_keep_alive,
         "warmup_requests": args.warmup_requests,
+        "load_average": os.getloadavg(),
         "workloads": [dataclasses.asdict(result) for result in results],
     }
     path.write_text(json.dumps(report, indent=2) + "\n")

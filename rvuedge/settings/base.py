@@ -70,7 +70,9 @@ TEMPLATES = [
 
 
 def _database_from_url(url: str) -> dict:
-    config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    # Persistent connections suit gunicorn's few long-lived workers (production sets
+    # 60 s); under the threaded dev server each thread would keep one open forever.
+    config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # Several writers (threads of the dev server) must queue, not fail with
         # "database is locked": take the write lock up front and wait for it.
