@@ -89,6 +89,27 @@ class Release(models.Model):
     def default_effective_on(year: int, quarter: str) -> datetime.date:
         return datetime.date(year, QUARTER_EFFECTIVE_MONTH[quarter], 1)
 
+    def missing_release_note(self, day: datetime.date) -> str:
+        """Say so when `day` falls in a quarter whose own release is not loaded.
+
+        CMS publishes a release every quarter; if RVU25B and RVU25C are missing,
+        a July 2025 service is valued with RVU25A, and the credit must say that.
+        """
+        quarter = quarter_of(day)
+        quarter_start = self.default_effective_on(day.year, quarter)
+        if self.effective_on >= quarter_start:
+            return ""
+        expected = f"RVU{day.year % 100:02d}{quarter}"
+        return (
+            f"{expected}, the release for {day.isoformat()}, is not loaded; "
+            f"values are from {self.name}, the latest loaded before it"
+        )
+
+
+def quarter_of(day: datetime.date) -> str:
+    """The CMS release letter whose quarter holds `day`: A (Jan-Mar) to D (Oct-Dec)."""
+    return "ABCD"[(day.month - 1) // 3]
+
 
 class FeeScheduleRow(models.Model):
     """One row of a national relative value file: a code, optionally with a modifier.

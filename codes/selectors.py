@@ -20,7 +20,8 @@ from django.db.models.functions import Length
 from .models import PAID_STATUS_CODES, Code, FeeScheduleRow, Release
 
 SEARCH_TOKEN = re.compile(r"[0-9A-Za-z]+")
-MAX_SEARCH_TOKENS = 8
+MAX_SEARCH_TOKENS = 12
+WORD_SEPARATORS = (" ", "/", "-", "(", "&", ",")
 
 
 class Rank:
@@ -46,8 +47,8 @@ def code_search(*, query: str, release: Release | None) -> QuerySet[Code]:
     if not tokens:
         return codes.none()
     for token in tokens:
-        codes = codes.filter(Q(code__startswith=token.upper()) | Q(description__icontains=token))
-    phrase = " ".join(tokens)
+        codes = codes.filter(Q(code__startswith=token.upper()) | _description_has_word_starting(token))
+    phrase = " ".join(query.split())
     code_like = tokens[0].upper()
     codes = codes.annotate(
         rank=Case(
@@ -71,6 +72,14 @@ def code_search(*, query: str, release: Release | None) -> QuerySet[Code]:
         ),
     )
     return codes.order_by("rank", "unpaid", "specificity", "code")
+
+
+def _description_has_word_starting(token: str) -> Q:
+    """A word of the description starts with token: "est" finds "Office o/p est", not "testing"."""
+    starts = Q(description__istartswith=token)
+    for separator in WORD_SEPARATORS:
+        starts |= Q(description__icontains=f"{separator}{token}")
+    return starts
 
 
 def with_current_values(codes: QuerySet[Code], release: Release | None) -> QuerySet[Code]:

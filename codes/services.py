@@ -21,6 +21,10 @@ from .models import Code, FeeScheduleRow, Release
 logger = logging.getLogger(__name__)
 
 SAVE_BATCH_SIZE = 2000
+# CMS files carry no row count or end marker, so a file cut off at a line break
+# reads cleanly. Releases change by a few hundred rows at most, so a file much
+# shorter than the release before it is refused unless the admin confirms.
+SHRINK_LIMIT = Decimal("0.9")
 READERS = {"csv": read_csv, "txt": read_txt, "xlsx": read_xlsx}
 
 # Called as progress(stage, done, total) while an import runs.
@@ -67,6 +71,7 @@ def release_import(
     release_name: str | None = None,
     effective_on: datetime.date | None = None,
     dry_run: bool = False,
+    allow_fewer_rows: bool = False,
     progress: ProgressCallback | None = None,
 ) -> ImportResult:
     """Import one release from a CMS ZIP or a PPRRVU CSV/TXT/XLSX file, all or nothing.
@@ -94,13 +99,16 @@ def release_import(
     rows = convert_rows(parsed)
     report("checking", len(rows), len(rows))
     _refuse_second_file_for_release(identity, upload)
+    effective_on = effective_on or Release.default_effective_on(identity.year, identity.quarter)
+    if not allow_fewer_rows:
+        _refuse_truncated_looking_file(upload, len(rows), effective_on)
 
     release = _new_release(
         identity=identity,
         upload=upload,
         parsed=parsed,
         rows=rows,
-        effective_on=effective_on or Release.default_effective_on(identity.year, identity.quarter),
+        effective_on=effective_on,
     )
     if dry_run:
         return ImportResult(
@@ -116,6 +124,7 @@ def release_import(
         winner = Release.objects.filter(source_sha256=upload.sha256).first()
         if winner:
             return ImportResult(release=winner, created=False)
+        _refuse_second_file_for_release(identity, upload)
         raise
     result = ImportResult(
         release=release,
@@ -142,6 +151,18 @@ def _refuse_second_file_for_release(identity: ReleaseIdentity, upload: ReleaseUp
             f"{identity.name} is already imported from {held.source_filename} (a different file, "
             f"sha256 {held.source_sha256[:12]}…); a corrected re-issue is imported as its own "
             f"release, e.g. --release {identity.name}R",
+            filename=upload.original_name,
+        )
+
+
+def _refuse_truncated_looking_file(
+    upload: ReleaseUpload, row_count: int, effective_on: datetime.date
+) -> None:
+    previous = Release.objects.filter(effective_on__lte=effective_on).order_by("-effective_on").first()
+    if previous and row_count < previous.row_count * SHRINK_LIMIT:
+        raise ReleaseFileError(
+            f"has {row_count:,} rows where {previous.name} has {previous.row_count:,}; the file looks cut "
+            "short. If it is complete, import it again with --allow-fewer-rows",
             filename=upload.original_name,
         )
 

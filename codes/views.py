@@ -48,12 +48,17 @@ class CodeViewSet(viewsets.GenericViewSet):
             "date": day,
             "release": release,
             "rows": rows,
-            "message": _missing_rows_message(found.code, day, release) if not rows else "",
+            "message": _missing_rows_message(found.code, day, release) if not rows else _gap(release, day),
         }
         return Response(CodeDetailSerializer(detail).data)
 
 
 def _missing_rows_message(code: str, day, release: Release | None) -> str:
     if release is None:
-        return f"No fee schedule release loaded covers {day:%Y-%m-%d}."
-    return f"{code} is not in {release.name}, the fee schedule in effect on {day:%Y-%m-%d}."
+        return f"No fee schedule release loaded covers {day.isoformat()}."
+    return f"{code} is not in {release.name}, the fee schedule in effect on {day.isoformat()}."
+
+
+def _gap(release: Release, day) -> str:
+    note = release.missing_release_note(day)
+    return f"{note[0].upper()}{note[1:]}." if note else ""

@@ -15,6 +15,17 @@ from codes.models import COMPONENT_MODIFIERS, Code, FeeScheduleRow, Release
 
 CENT = Decimal("0.01")
 
+# Which PC/TC indicators allow the 26 and TC modifiers (RVU26B readme,
+# Attachment A): 1 diagnostic tests (both); 6 laboratory physician
+# interpretation and 8 physician interpretation (26 only, "TC cannot be used").
+PCTC_ALLOWING = {"26": {"1", "6", "8"}, "TC": {"1"}}
+CONTRADICTIONS = (
+    ({"26", "TC"}, "26 and TC are opposite components; log one line for each"),
+    ({"50", "RT"}, "50 already means both sides; drop RT"),
+    ({"50", "LT"}, "50 already means both sides; drop LT"),
+    ({"RT", "LT"}, "RT and LT on one line; use 50, or log one line per side"),
+)
+
 
 def round_credit(value: Decimal) -> Decimal:
     """Each line is rounded once, at its end, to two places, half up (as payroll does)."""
@@ -39,22 +50,15 @@ class Credit:
 
 
 def credit_for(*, code: Code, modifiers: list[str], units: int, performed_on: datetime.date) -> Credit:
-    release = Release.objects.in_effect_on(performed_on)
-    if release is None:
-        earliest = Release.objects.order_by("effective_on").first()
-        covered = (
-            f"; the earliest loaded is {earliest.name}, from {earliest.effective_on:%Y-%m-%d}"
-            if earliest
-            else ""
-        )
-        raise CreditError("performed_on", f"No fee schedule release covers {performed_on:%Y-%m-%d}{covered}.")
-
+    _refuse_contradictions(modifiers)
+    release = _release_for(performed_on)
     rows = {row.modifier: row for row in FeeScheduleRow.objects.filter(release=release, code=code)}
     if not rows:
+        day = performed_on.isoformat()
         raise CreditError(
-            "code",
-            f"{code.code} is not in {release.name}, the fee schedule in effect on {performed_on:%Y-%m-%d}.",
+            "code", f"{code.code} is not in {release.name}, the fee schedule in effect on {day}."
         )
+    _refuse_forbidden_components(code, rows, modifiers, release)
     row, reason = _choose_row(rows, modifiers)
     if row is None:
         listed = ", ".join(f"-{modifier}" for modifier in sorted(rows))
@@ -67,14 +71,47 @@ def credit_for(*, code: Code, modifiers: list[str], units: int, performed_on: da
     label = f"{code.code}-{row.modifier}" if row.modifier else code.code
     unit_word = "unit" if units == 1 else "units"
     explanation = f"{release.name} {label}: work RVU {row.work_rvu} × {units} {unit_word} = {work_rvu}"
-    notes = [note for note in (reason, _unused_modifiers_note(modifiers, row)) if note]
-    if notes:
-        explanation = f"{explanation} ({'; '.join(notes)})"
+    notes = [reason, _unused_modifiers_note(modifiers), release.missing_release_note(performed_on)]
+    if any(notes):
+        explanation = f"{explanation} ({'; '.join(note for note in notes if note)})"
     explanation = f"{explanation} [{release.rows_file_name} line {row.source_line}]"
     return Credit(release=release, row=row, work_rvu=work_rvu, explanation=explanation)
 
 
-def _unused_modifiers_note(modifiers: list[str], row: FeeScheduleRow) -> str:
+def _release_for(performed_on: datetime.date) -> Release:
+    release = Release.objects.in_effect_on(performed_on)
+    if release is not None:
+        return release
+    earliest = Release.objects.order_by("effective_on").first()
+    covered = (
+        f"; the earliest loaded is {earliest.name}, from {earliest.effective_on.isoformat()}"
+        if earliest
+        else ""
+    )
+    raise CreditError("performed_on", f"No fee schedule release covers {performed_on.isoformat()}{covered}.")
+
+
+def _refuse_contradictions(modifiers: list[str]) -> None:
+    for pair, reason in CONTRADICTIONS:
+        if pair <= set(modifiers):
+            raise CreditError("modifiers", f"Modifiers {' and '.join(sorted(pair))} conflict: {reason}.")
+
+
+def _refuse_forbidden_components(
+    code: Code, rows: dict[str, FeeScheduleRow], modifiers: list[str], release: Release
+) -> None:
+    indicator = next(iter(rows.values())).pctc_indicator
+    for modifier, allowing in PCTC_ALLOWING.items():
+        if modifier in modifiers and indicator not in allowing:
+            raise CreditError(
+                "modifiers",
+                f"{code.code} cannot take modifier {modifier}: its PC/TC indicator in {release.name} is "
+                f"{indicator}, which has no separate {'professional' if modifier == '26' else 'technical'} "
+                "component.",
+            )
+
+
+def _unused_modifiers_note(modifiers: list[str]) -> str:
     unused = [modifier for modifier in modifiers if modifier not in COMPONENT_MODIFIERS]
     if not unused:
         return ""

@@ -7,24 +7,13 @@ from rest_framework import serializers
 from codes.selectors import find_code
 
 from .models import ProcedureLog
+from .privacy import looks_like_patient_identifier
 from .selectors import TOTAL_GROUPS
 
 CODE_FORMAT = re.compile(r"[0-9A-Z]{5}")
 MODIFIER_FORMAT = re.compile(r"[0-9A-Z]{2}")
 MAX_MODIFIERS = 4
 MAX_UNITS = 99
-# Notes are for the physician's own context ("left knee", "revision"). These
-# patterns catch the identifiers people most often paste by habit: dates (a date
-# of birth), long numbers (MRNs), phone numbers, SSNs and their labels. Names
-# cannot be told from words reliably, so the UI and API docs ask for none.
-PATIENT_IDENTIFIER_PATTERNS = (
-    re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b"),
-    re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
-    re.compile(r"\b\d{3}-\d{2}-\d{4}\b"),
-    re.compile(r"\(?\b\d{3}\)?[\s.-]*\d{3}[\s.-]+\d{4}\b"),
-    re.compile(r"\d{6,}"),
-    re.compile(r"\b(MRN|DOB|SSN|d\.o\.b|medical record|date of birth|patient name)\b", re.IGNORECASE),
-)
 NOTE_HELP = (
     "Optional short note for your own context, at most 200 characters. Never a patient "
     "identifier: no names, medical record numbers, dates of birth or phone numbers."
@@ -38,10 +27,21 @@ class ProcedureLogSerializer(serializers.ModelSerializer):
         child=serializers.CharField(max_length=10),
         max_length=MAX_MODIFIERS,
         required=False,
+        default=list,
         help_text="Modifiers such as 26, TC, 53, 50, RT, LT.",
     )
     units = serializers.IntegerField(min_value=1, max_value=MAX_UNITS, required=False, default=1)
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text=NOTE_HELP)
+    note = serializers.CharField(
+        max_length=200, required=False, default="", allow_blank=True, help_text=NOTE_HELP
+    )
+    client_id = serializers.UUIDField(
+        required=False,
+        format="hex_verbose",
+        help_text=(
+            "A UUID the client makes when it first writes the log. Posting it again returns the first "
+            "log (200) instead of a duplicate; posting it with different content is a 409."
+        ),
+    )
     release = serializers.CharField(source="release.name", read_only=True)
 
     class Meta:
@@ -63,10 +63,7 @@ class ProcedureLogSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["work_rvu", "credit_explanation", "created_at", "updated_at"]
-        extra_kwargs = {
-            "client_id": {"required": False, "validators": []},
-            "setting": {"default": ProcedureLog.Setting.FACILITY},
-        }
+        extra_kwargs = {"setting": {"default": ProcedureLog.Setting.FACILITY}}
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -100,15 +97,20 @@ class ProcedureLogSerializer(serializers.ModelSerializer):
         return value
 
     def validate_note(self, value: str) -> str:
-        for pattern in PATIENT_IDENTIFIER_PATTERNS:
-            if pattern.search(value):
-                raise serializers.ValidationError(
-                    "Notes must not hold patient identifiers; this one looks like it holds a date, a "
-                    "phone number or a record number. Remove it and save again."
-                )
+        if looks_like_patient_identifier(value):
+            raise serializers.ValidationError(
+                "Notes must not hold patient identifiers; this one looks like it holds a name, a date, "
+                "a phone, record or account number, or an address. Remove it and save again."
+            )
         return value.strip()
 
     def validate_client_id(self, value):
+        if not isinstance(self.initial_data.get("client_id"), str):
+            raise serializers.ValidationError(
+                "Must be a UUID string such as 6f1c1d4e-3b8a-4c55-9a51-2f7d0c3e9b10."
+            )
+        if value.int == 0:
+            raise serializers.ValidationError("The nil UUID is not a client id; make a random one (UUID4).")
         if self.instance is not None and value != self.instance.client_id:
             raise serializers.ValidationError("client_id cannot change once a log exists.")
         return value
@@ -125,7 +127,9 @@ class LogFilterSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("from") and attrs.get("to") and attrs["from"] > attrs["to"]:
-            raise serializers.ValidationError({"to": "Must not be before 'from'."})
+            raise serializers.ValidationError(
+                {"from": f"Must not be after 'to' ({attrs['to'].isoformat()})."}
+            )
         return attrs
 
 

@@ -62,16 +62,35 @@ def procedure_log_create(
     return log, True
 
 
+def procedure_log_matches(log: ProcedureLog, fields: dict) -> bool:
+    """Whether `fields` describe `log`: a retry of the same upload, not a new log."""
+    return (
+        log.code_id == fields["code"].code
+        and log.performed_on == fields["performed_on"]
+        and log.modifiers == fields["modifiers"]
+        and log.units == fields["units"]
+        and log.setting == fields["setting"]
+        and log.note == fields["note"]
+    )
+
+
 def procedure_log_update(*, log: ProcedureLog, changes: dict) -> ProcedureLog:
-    """Apply field changes; re-credit when an input of the credit changed."""
-    for field, value in changes.items():
-        setattr(log, field, value)
-    if any(field in changes for field in CREDIT_INPUTS):
-        credit = credit_for(
-            code=log.code, modifiers=log.modifiers, units=log.units, performed_on=log.performed_on
-        )
-        _apply_credit(log, credit)
-    log.save()
+    """Apply field changes; re-credit when an input of the credit changed.
+
+    The row is locked first: an update racing a delete must not write the log
+    back (a plain save() would INSERT a row it no longer finds). Raises
+    ProcedureLog.DoesNotExist when the log was deleted meanwhile.
+    """
+    with transaction.atomic():
+        log = ProcedureLog.objects.select_for_update().get(pk=log.pk)
+        for field, value in changes.items():
+            setattr(log, field, value)
+        if any(field in changes for field in CREDIT_INPUTS):
+            credit = credit_for(
+                code=log.code, modifiers=log.modifiers, units=log.units, performed_on=log.performed_on
+            )
+            _apply_credit(log, credit)
+        log.save(force_update=True)
     logger.info("Procedure log %s updated: %s", log.pk, ", ".join(sorted(changes)) or "no fields")
     return log
 

@@ -3,7 +3,7 @@ from contextlib import contextmanager
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -11,7 +11,7 @@ from .credit import CreditError
 from .models import ProcedureLog
 from .selectors import procedure_logs_for, work_rvu_totals
 from .serializers import LogFilterSerializer, ProcedureLogSerializer, TotalsQuerySerializer, TotalsSerializer
-from .services import procedure_log_create, procedure_log_delete, procedure_log_update
+from .services import procedure_log_create, procedure_log_delete, procedure_log_matches, procedure_log_update
 
 
 @extend_schema_view(
@@ -20,8 +20,9 @@ from .services import procedure_log_create, procedure_log_delete, procedure_log_
         responses={
             201: ProcedureLogSerializer,
             200: OpenApiResponse(
-                ProcedureLogSerializer, description="A log with this client_id already existed."
+                ProcedureLogSerializer, description="Already saved: a retry with the same client_id."
             ),
+            409: OpenApiResponse(description="Another log already has this client_id."),
         }
     ),
 )
@@ -57,21 +58,28 @@ class ProcedureLogViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
-        fields.setdefault("modifiers", [])
-        fields.setdefault("note", "")
         fields.setdefault("client_id", uuid.uuid4())
         with credit_errors_as_validation_errors():
             log, created = procedure_log_create(user=request.user, **fields)
-        status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        return Response(self.get_serializer(log).data, status=status_code)
+        if created:
+            return Response(self.get_serializer(log).data, status=status.HTTP_201_CREATED)
+        if not procedure_log_matches(log, fields):
+            detail = "A different log already has this client_id; make a new client_id for a new log."
+            return Response(
+                {"detail": detail, "existing": self.get_serializer(log).data}, status=status.HTTP_409_CONFLICT
+            )
+        return Response(self.get_serializer(log).data, status=status.HTTP_200_OK)
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         log = self.get_object()
         serializer = self.get_serializer(log, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        with credit_errors_as_validation_errors():
-            log = procedure_log_update(log=log, changes=dict(serializer.validated_data))
+        try:
+            with credit_errors_as_validation_errors():
+                log = procedure_log_update(log=log, changes=dict(serializer.validated_data))
+        except ProcedureLog.DoesNotExist:
+            raise NotFound("This log was deleted.") from None
         return Response(self.get_serializer(log).data)
 
     def perform_destroy(self, instance):

@@ -70,3 +70,12 @@ def test_the_api_schema_documents_that_no_patient_data_is_stored(client, db):
     assert "No patient data." in schema["info"]["description"]
     assert "/api/v1/logs/" in schema["paths"]
     assert "/api/v1/totals/" in schema["paths"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/logs/", "/_allauth/app/v1/auth/signup"])
+def test_a_json_body_nested_too_deeply_is_a_400(client, owner, path):
+    client.force_login(owner)
+
+    response = client.post(path, "[" * 100_000 + "]" * 100_000, content_type="application/json")
+
+    assert response.status_code == 400

@@ -16,35 +16,53 @@ class Column:
     kind: str  # "code", "modifier", "text", "indicator" or "decimal"
     max_length: int = 0
     required: bool = True
+    allowed: frozenset[str] | None = None  # the values the CMS readme defines, where it lists them
+    maximum: str = "99999.99"  # for decimals: the largest value the database column holds
+
+
+def values(*allowed: str) -> frozenset[str]:
+    return frozenset(allowed)
+
+
+# Value lists from the record layout and Attachment A of the RVU26B readme.
+STATUS_CODES = values(*"ABCDEFGHIJMNPRTX")
+GLOBAL_DAYS = values("000", "010", "090", "MMM", "XXX", "YYY", "ZZZ")
+SURGERY_INDICATORS = values("0", "1", "2", "9")
 
 
 COLUMNS = (
     Column("code", "HCPCS", "code", 5),
     Column("modifier", "MOD", "modifier", 2),
     Column("description", "DESCRIPTION", "text", 100),
-    Column("status_code", "STATUS CODE", "indicator", 1),
-    Column("not_used_for_medicare_payment", "NOT USED FOR MEDICARE PAYMENT", "indicator", 1),
+    Column("status_code", "STATUS CODE", "indicator", 1, allowed=STATUS_CODES),
+    Column(
+        "not_used_for_medicare_payment",
+        "NOT USED FOR MEDICARE PAYMENT",
+        "indicator",
+        1,
+        allowed=values("", "+"),
+    ),
     Column("work_rvu", "WORK RVU", "decimal"),
     Column("non_facility_pe_rvu", "NON-FAC PE RVU", "decimal"),
-    Column("non_facility_na_indicator", "NON-FAC NA INDICATOR", "indicator", 2),
+    Column("non_facility_na_indicator", "NON-FAC NA INDICATOR", "indicator", 2, allowed=values("", "NA")),
     Column("facility_pe_rvu", "FACILITY PE RVU", "decimal"),
-    Column("facility_na_indicator", "FACILITY NA INDICATOR", "indicator", 2),
+    Column("facility_na_indicator", "FACILITY NA INDICATOR", "indicator", 2, allowed=values("", "NA")),
     Column("mp_rvu", "MP RVU", "decimal"),
     Column("non_facility_total", "NON-FACILITY TOTAL", "decimal"),
     Column("facility_total", "FACILITY TOTAL", "decimal"),
-    Column("pctc_indicator", "PCTC IND", "indicator", 1),
-    Column("global_days", "GLOB DAYS", "indicator", 3),
-    Column("pre_op", "PRE OP", "decimal"),
-    Column("intra_op", "INTRA OP", "decimal"),
-    Column("post_op", "POST OP", "decimal"),
-    Column("multiple_procedure", "MULT PROC", "indicator", 1),
-    Column("bilateral_surgery", "BILAT SURG", "indicator", 1),
-    Column("assistant_surgery", "ASST SURG", "indicator", 1),
-    Column("co_surgery", "CO-SURG", "indicator", 1),
-    Column("team_surgery", "TEAM SURG", "indicator", 1),
-    Column("pricing_indicator", "PRIC IND", "indicator", 1, required=False),
+    Column("pctc_indicator", "PCTC IND", "indicator", 1, allowed=values(*"0123456789")),
+    Column("global_days", "GLOB DAYS", "indicator", 3, allowed=GLOBAL_DAYS),
+    Column("pre_op", "PRE OP", "decimal", maximum="1.00"),
+    Column("intra_op", "INTRA OP", "decimal", maximum="1.00"),
+    Column("post_op", "POST OP", "decimal", maximum="1.00"),
+    Column("multiple_procedure", "MULT PROC", "indicator", 1, allowed=values(*"01234567", "9")),
+    Column("bilateral_surgery", "BILAT SURG", "indicator", 1, allowed=values("0", "1", "2", "3", "9")),
+    Column("assistant_surgery", "ASST SURG", "indicator", 1, allowed=SURGERY_INDICATORS),
+    Column("co_surgery", "CO-SURG", "indicator", 1, allowed=SURGERY_INDICATORS),
+    Column("team_surgery", "TEAM SURG", "indicator", 1, allowed=SURGERY_INDICATORS),
+    Column("pricing_indicator", "PRIC IND", "indicator", 1, required=False, allowed=values("", "1", "9")),
     Column("endoscopic_base_code", "ENDO BASE", "indicator", 5),
-    Column("conversion_factor", "CONV FACTOR", "decimal"),
+    Column("conversion_factor", "CONV FACTOR", "decimal", maximum="9999.9999"),
     Column("physician_supervision", "PHYSICIAN SUPERVISION OF DIAGNOSTIC PROCEDURES", "indicator", 2),
     Column("calculation_flag", "CALCULATION FLAG", "indicator", 1),
     Column("imaging_family", "DIAGNOSTIC IMAGING FAMILY INDICATOR", "indicator", 2),

@@ -13,6 +13,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from .columns import COLUMNS, COLUMNS_BY_HEADER, TXT_POSITIONS, TXT_RECORD_LENGTH, normalize_header
 from .errors import ReleaseFileError
@@ -208,7 +209,7 @@ def _xlsx_cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return repr(value)
+        return format(Decimal(repr(value)), "f")  # plain notation: 1e-05 would not pass as a CMS number
     # OOXML escapes control characters as _xHHHH_; RVU25A's XLSX ends with a row
     # holding only _x001A_, the Ctrl-Z that ends its CSV and TXT siblings.
     return OOXML_ESCAPE.sub(lambda match: chr(int(match[1], 16)), str(value))

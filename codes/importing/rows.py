@@ -5,7 +5,7 @@ the whole file is refused: an import is all or nothing.
 """
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from .columns import COLUMNS_BY_KEY
 from .errors import ReleaseFileError
@@ -13,12 +13,15 @@ from .readers import ParsedFile, RawRow
 
 CODE_PATTERN = re.compile(r"[0-9A-Z]{5}")
 MODIFIER_PATTERN = re.compile(r"[0-9A-Z]{2}")
-STATUS_PATTERN = re.compile(r"[A-Z]")
+# Plain decimals only, as CMS prints them ("19.11", ".10", "0"): no signs,
+# exponents or digit separators, which Python's Decimal would otherwise accept.
+DECIMAL_PATTERN = re.compile(r"\d+(?:\.\d*)?|\.\d+")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 # CMS rounds each component to cents before printing, so a printed total may
 # differ from the sum of the printed parts by one cent; more than that is an error.
 TOTAL_TOLERANCE = Decimal("0.01")
 DECIMAL_PLACES = {"conversion_factor": 4}
-MAX_DECIMAL = Decimal("99999.99")
+GLOBAL_PERIOD_SHARES = ("pre_op", "intra_op", "post_op")
 
 
 def convert_rows(parsed: ParsedFile) -> list[dict]:
@@ -47,6 +50,7 @@ def convert_row(filename: str, raw: RawRow) -> dict:
         values[key] = _convert_cell(filename, raw.line, key, text)
     values.setdefault("pricing_indicator", "")
     _check_totals(filename, raw.line, values)
+    _check_global_period_shares(filename, raw.line, values)
     return values
 
 
@@ -57,7 +61,10 @@ def _convert_cell(filename: str, line: int, key: str, text: str):
         raise ReleaseFileError(problem, filename=filename, line=line, column=column.header)
 
     if column.kind == "decimal":
-        return _parse_decimal(text, places=DECIMAL_PLACES.get(key, 2), refuse=refuse)
+        places = DECIMAL_PLACES.get(key, 2)
+        return _parse_decimal(text, places=places, maximum=Decimal(column.maximum), refuse=refuse)
+    if CONTROL_CHARACTERS.search(text):
+        refuse(f"{text!r} holds a control character (a line break or tab inside the field)")
     if column.kind == "code":
         if not CODE_PATTERN.fullmatch(text):
             hint = " (a spreadsheet may have dropped its leading zeros)" if text.isdigit() else ""
@@ -70,22 +77,22 @@ def _convert_cell(filename: str, line: int, key: str, text: str):
     if column.kind == "text":
         # RVU26B's TXT writes one space as a Windows-1252 no-break space (A2044).
         text = text.replace("\xa0", " ")
-    if key == "status_code" and not STATUS_PATTERN.fullmatch(text):
-        refuse(f"{text!r} is not a status code (one letter such as A, R or T)")
+    if column.allowed is not None and text not in column.allowed:
+        listed = ", ".join(repr(value) for value in sorted(column.allowed))
+        refuse(f"{text!r} is not a value the CMS record layout defines ({listed})")
     if len(text) > column.max_length:
         refuse(f"{text!r} is longer than {column.max_length} characters")
     return text
 
 
-def _parse_decimal(text: str, *, places: int, refuse) -> Decimal:
+def _parse_decimal(text: str, *, places: int, maximum: Decimal, refuse) -> Decimal:
     if not text:
         refuse("is empty; a number is required")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
+    if not DECIMAL_PATTERN.fullmatch(text):
         refuse(f"{text!r} is not a number")
-    if not value.is_finite() or value < 0 or value > MAX_DECIMAL:
-        refuse(f"{text!r} is outside the range 0 to {MAX_DECIMAL}")
+    value = Decimal(text)
+    if value > maximum:
+        refuse(f"{text!r} is outside the range 0 to {maximum}")
     if value != value.quantize(Decimal(1).scaleb(-places)):
         refuse(f"{text!r} has more than {places} decimal places")
     return value.quantize(Decimal(1).scaleb(-places))
@@ -106,6 +113,18 @@ def _check_totals(filename: str, line: int, values: dict) -> None:
                 line=line,
                 column=header,
             )
+
+
+def _check_global_period_shares(filename: str, line: int, values: dict) -> None:
+    """PRE, INTRA and POST OP split one global package, so they add up to at most 1."""
+    shares = sum(values[key] for key in GLOBAL_PERIOD_SHARES)
+    if shares > 1 + TOTAL_TOLERANCE:
+        raise ReleaseFileError(
+            f"PRE OP + INTRA OP + POST OP = {shares}; the shares of a global package add up to at most 1.00",
+            filename=filename,
+            line=line,
+            column="POST OP",
+        )
 
 
 def _check_single_conversion_factor(parsed: ParsedFile, converted: list[dict]) -> None:

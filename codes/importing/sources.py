@@ -9,15 +9,21 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ReleaseFileError
 
-# A CMS release ZIP holds about 16 members and 11 MB uncompressed; these limits
-# leave generous room while refusing archive bombs.
+# A CMS release ZIP holds about 16 members and 11 MB uncompressed, its largest
+# member (the PPRRVU TXT) about 3.3 MB; an XLSX unpacks to about 20 MB. These
+# limits leave generous room while refusing archive bombs before anything is
+# decompressed (a member is read into memory, and a reader needs several times
+# its size).
 MAX_ZIP_MEMBERS = 200
-MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
+MAX_MEMBER_BYTES = 64 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
+ZIP_READ_ERRORS = (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError, zlib.error)
 FORMAT_PREFERENCE = (".csv", ".txt", ".xlsx")
 PPRRVU_NAME = re.compile(r"PPRRVU", re.IGNORECASE)
 # 2026 releases ship two files that differ only in the conversion factor:
@@ -36,7 +42,8 @@ class SourceFile:
 
     def detect_format(self) -> str:
         """'xlsx', 'txt' or 'csv', from the bytes themselves."""
-        if self.data.startswith(b"PK\x03\x04"):
+        if self.data.startswith(b"PK"):
+            _check_archive(self.name, self.data)
             return "xlsx"
         if b"\x00" in self.data[:4096]:
             raise ReleaseFileError(
@@ -70,7 +77,7 @@ def open_upload(path: Path, *, max_bytes: int) -> ReleaseUpload:
         raise ReleaseFileError(f"is {size:,} bytes; the limit is {max_bytes:,}", filename=path.name)
     data = path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
-    if data.startswith(b"PK\x03\x04") and not _is_xlsx(data):
+    if data.startswith(b"PK") and not _is_xlsx(data):
         rvu_file, qpp_file = _pprrvu_members(path.name, data)
         return ReleaseUpload(path.name, sha256, rvu_file, qpp_file)
     if is_qpp_name(path.name):
@@ -90,46 +97,81 @@ def _is_xlsx(data: bytes) -> bool:
         return False
 
 
-def _pprrvu_members(zip_name: str, data: bytes) -> tuple[SourceFile, SourceFile | None]:
+def _open_archive(name: str, data: bytes) -> zipfile.ZipFile:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        return zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as error:
-        raise ReleaseFileError(f"is not a readable ZIP archive: {error}", filename=zip_name) from None
-    with archive:
-        members = [info for info in archive.infolist() if not info.is_dir()]
-        _check_archive_size(zip_name, members)
+        raise ReleaseFileError(f"is not a readable ZIP archive: {error}", filename=name) from None
+
+
+def _pprrvu_members(zip_name: str, data: bytes) -> tuple[SourceFile, SourceFile | None]:
+    with _open_archive(zip_name, data) as archive:
+        members = _real_members(archive)
+        _check_sizes(zip_name, members)
         candidates = [info for info in members if PPRRVU_NAME.search(Path(info.filename).name)]
-        main = _preferred([info for info in candidates if not is_qpp_name(info.filename)])
+        main = _preferred(zip_name, [info for info in candidates if not is_qpp_name(info.filename)])
         if main is None:
             found = ", ".join(info.filename for info in members) or "nothing"
             raise ReleaseFileError(
                 f"holds no national relative value file (PPRRVU*.csv, .txt or .xlsx); it holds: {found}",
                 filename=zip_name,
             )
-        qpp = _preferred([info for info in candidates if is_qpp_name(info.filename)])
+        qpp = _preferred(zip_name, [info for info in candidates if is_qpp_name(info.filename)])
         return _read_member(archive, zip_name, main), qpp and _read_member(archive, zip_name, qpp)
 
 
-def _check_archive_size(zip_name: str, members: list[zipfile.ZipInfo]) -> None:
+def _real_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """Files, without folders and the __MACOSX/._name shadows a Mac adds when zipping."""
+    return [
+        info
+        for info in archive.infolist()
+        if not info.is_dir()
+        and not info.filename.startswith("__MACOSX/")
+        and not Path(info.filename).name.startswith(".")
+    ]
+
+
+def _check_archive(name: str, data: bytes) -> None:
+    with _open_archive(name, data) as archive:
+        _check_sizes(name, archive.infolist())
+
+
+def _check_sizes(name: str, members: list[zipfile.ZipInfo]) -> None:
     if len(members) > MAX_ZIP_MEMBERS:
-        raise ReleaseFileError(f"holds {len(members)} files; a release holds far fewer", filename=zip_name)
+        raise ReleaseFileError(f"holds {len(members)} files; a release holds far fewer", filename=name)
+    for info in members:
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise ReleaseFileError(
+                f"member {info.filename} would unpack to {info.file_size:,} bytes, far more than any "
+                f"release file (limit {MAX_MEMBER_BYTES:,})",
+                filename=name,
+            )
     uncompressed = sum(info.file_size for info in members)
     if uncompressed > MAX_UNCOMPRESSED_BYTES:
         raise ReleaseFileError(
-            f"would unpack to {uncompressed:,} bytes, too large for a release", filename=zip_name
+            f"would unpack to {uncompressed:,} bytes, too large for a release", filename=name
         )
 
 
-def _preferred(members: list[zipfile.ZipInfo]) -> zipfile.ZipInfo | None:
+def _preferred(zip_name: str, members: list[zipfile.ZipInfo]) -> zipfile.ZipInfo | None:
+    """The CSV if there is one, else the TXT, else the XLSX; two of a kind is ambiguous."""
     for suffix in FORMAT_PREFERENCE:
-        for info in members:
-            if info.filename.lower().endswith(suffix):
-                return info
+        matching = [info for info in members if info.filename.lower().endswith(suffix)]
+        if len(matching) > 1:
+            names = ", ".join(info.filename for info in matching)
+            raise ReleaseFileError(
+                f"holds several PPRRVU{suffix} files ({names}); which one to import?", filename=zip_name
+            )
+        if matching:
+            return matching[0]
     return None
 
 
 def _read_member(archive: zipfile.ZipFile, zip_name: str, info: zipfile.ZipInfo) -> SourceFile:
     try:
         return SourceFile(f"{zip_name}/{info.filename}", archive.read(info))
-    except (zipfile.BadZipFile, OSError) as error:
-        raise ReleaseFileError(f"member {info.filename} cannot be read: {error}", filename=zip_name) from None
+    except ZIP_READ_ERRORS as error:
+        raise ReleaseFileError(
+            f"member {info.filename} cannot be read ({error}); re-download the release from CMS",
+            filename=zip_name,
+        ) from None

@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "rvuedge.middleware.RejectDeeplyNestedJsonMiddleware",
 ]
 
 ROOT_URLCONF = "rvuedge.urls"

@@ -135,3 +135,22 @@ def test_a_date_before_every_release_says_none_covers_it(anonymous_client):
 
     assert body["release"] is None
     assert body["message"] == "No fee schedule release loaded covers 2020-01-01."
+
+
+def test_a_date_whose_release_is_not_loaded_says_which_values_stand_in(anonymous_client):
+    body = anonymous_client.get("/api/v1/codes/27447/", {"date": "2025-07-15"}).json()
+
+    assert body["release"]["name"] == "RVU25A"
+    assert body["message"] == (
+        "RVU25C, the release for 2025-07-15, is not loaded; "
+        "values are from RVU25A, the latest loaded before it."
+    )
+
+
+def test_search_matches_the_start_of_words_only(anonymous_client):
+    results = search(anonymous_client, "office est")
+
+    assert results[0]["code"] in {"99211", "99212", "99213", "99214", "99215"}
+    assert all(
+        " est" in r["description"].lower() or r["description"].lower().startswith("est") for r in results
+    )

@@ -265,3 +265,97 @@ def test_the_command_dry_run_checks_a_good_file_and_writes_nothing(tmp_path, unc
 
     assert "RVU27A (effective 2027-01-01), 19,356 rows, 17,096 codes" in output.getvalue()
     assert "Dry run: nothing was written." in output.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("prefix", "index", "value", "column", "message"),
+    [
+        ("99213,", 5, "1.3E0", "WORK RVU", "'1.3E0' is not a number"),
+        ("99213,", 5, "+1.30", "WORK RVU", "'+1.30' is not a number"),
+        ("99213,", 5, "1_3.0", "WORK RVU", "'1_3.0' is not a number"),
+        ("99213,", 3, "Z", "STATUS CODE", "'Z' is not a value the CMS record layout defines"),
+        ("27447,", 14, "ABC", "GLOB DAYS", "'ABC' is not a value the CMS record layout defines"),
+        ("27447,", 19, "7", "BILAT SURG", "'7' is not a value the CMS record layout defines"),
+        ("27447,", 15, "100.00", "PRE OP", "outside the range 0 to 1.00"),
+        ("27447,", 25, "12345.6789", "CONV FACTOR", "outside the range 0 to 9999.9999"),
+    ],
+)
+def test_values_outside_the_record_layout_are_refused(
+    tmp_path, unchanged_database, prefix, index, value, column, message
+):
+    lines = real_lines(CSV_2026)
+    number = line_of(lines, prefix)
+    lines[number - 1] = replace_field(lines[number - 1], index, value)
+    path = write(tmp_path, "PPRRVU2026_Jul_nonQPP.csv", "".join(lines))
+
+    error = refuse(path)
+
+    assert (error.line, error.column) == (number, column)
+    assert message in str(error)
+
+
+def test_global_period_shares_above_one_are_refused(tmp_path, unchanged_database):
+    lines = real_lines(CSV_2026)
+    number = line_of(lines, "27447,")
+    for index in (15, 16, 17):  # PRE, INTRA, POST OP
+        lines[number - 1] = replace_field(lines[number - 1], index, "0.90")
+    path = write(tmp_path, "PPRRVU2026_Jul_nonQPP.csv", "".join(lines))
+
+    error = refuse(path)
+
+    assert error.line == number
+    assert "PRE OP + INTRA OP + POST OP = 2.70" in str(error)
+
+
+def test_a_line_break_inside_a_description_is_refused(tmp_path, unchanged_database):
+    lines = real_lines(CSV_2026)
+    number = line_of(lines, "99213,")
+    lines[number - 1] = lines[number - 1].replace("Office o/p est low 20 min", '"Office o/p\nest low"', 1)
+    path = write(tmp_path, "PPRRVU2026_Jul_nonQPP.csv", "".join(lines))
+
+    error = refuse(path)
+
+    assert error.column == "DESCRIPTION"
+    assert "control character" in str(error)
+
+
+def test_a_file_cut_at_a_line_break_is_refused_unless_confirmed(tmp_path, unchanged_database):
+    lines = real_lines(CSV_2026)[:5000]
+    path = write(
+        tmp_path, "PPRRVU2026_Oct_nonQPP.csv", "".join(lines).replace("July Release", "October Release")
+    )
+
+    error = refuse(path)
+    checked = release_import(path=path, allow_fewer_rows=True, dry_run=True)
+
+    assert "has 4,990 rows where RVU26C has 19,356; the file looks cut short" in str(error)
+    assert checked.release.name == "RVU26D" and checked.dry_run
+
+
+def test_a_zip_member_too_large_to_be_a_release_file_is_refused_before_reading(tmp_path, unchanged_database):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("PPRRVU2026_Oct_nonQPP.csv", b"0" * (65 * 1024 * 1024))
+    path = write(tmp_path, "RVU26D.zip", buffer.getvalue())
+
+    error = refuse(path)
+
+    assert "would unpack to 68,157,440 bytes, far more than any release file" in str(error)
+
+
+def test_mac_shadow_files_are_ignored_and_two_candidates_are_ambiguous(tmp_path, unchanged_database):
+    good, ambiguous = io.BytesIO(), io.BytesIO()
+    with zipfile.ZipFile(good, "w") as archive:
+        archive.writestr("__MACOSX/._PPRRVU2026_Jul_nonQPP.csv", b"\x00\x05\x16\x07 resource fork")
+        archive.writestr("PPRRVU2026_Jul_nonQPP.csv", b"not the real content")
+    with zipfile.ZipFile(ambiguous, "w") as archive:
+        archive.writestr("old/PPRRVU2026_Jan_nonQPP.csv", b"a")
+        archive.writestr("PPRRVU2026_Jul_nonQPP.csv", b"b")
+
+    shadow_skipped = refuse(write(tmp_path, "RVU26C.zip", good.getvalue()))
+    two_files = refuse(write(tmp_path, "RVU26D.zip", ambiguous.getvalue()))
+
+    assert shadow_skipped.filename == "RVU26C.zip/PPRRVU2026_Jul_nonQPP.csv"
+    assert "holds several PPRRVU.csv files (old/PPRRVU2026_Jan_nonQPP.csv, PPRRVU2026_Jul_nonQPP.csv)" in str(
+        two_files
+    )

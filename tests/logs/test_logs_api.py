@@ -82,9 +82,10 @@ def test_the_technical_component_earns_no_work_rvu(owner_client):
 
 
 def test_a_component_modifier_without_its_row_falls_back_to_the_global_row_and_says_so(owner_client):
-    body = log(owner_client, code="99213", modifiers=["26"], performed_on="2026-08-01").json()
+    # 85060 (blood smear interpretation) has PC/TC indicator 8: 26 is allowed, the file has no 26 row.
+    body = log(owner_client, code="85060", modifiers=["26"], performed_on="2026-08-01").json()
 
-    assert Decimal(body["work_rvu"]) == work_rvu_of("99213", "2026-08-01")
+    assert Decimal(body["work_rvu"]) == work_rvu_of("85060", "2026-08-01") == Decimal("0.44")
     assert "(the file has no 26 row, so the global row is used)" in body["credit_explanation"]
 
 
@@ -104,6 +105,18 @@ def test_units_multiply_the_work_rvu(owner_client):
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
+        ({"code": "71046", "modifiers": ["26", "TC"]}, "modifiers", "Modifiers 26 and TC conflict"),
+        ({"code": "27447", "modifiers": ["50", "RT"]}, "modifiers", "Modifiers 50 and RT conflict"),
+        ({"code": "27447", "modifiers": ["RT", "LT"]}, "modifiers", "Modifiers LT and RT conflict"),
+        (
+            {"code": "27447", "modifiers": ["TC"]},
+            "modifiers",
+            "27447 cannot take modifier TC: its PC/TC indicator",
+        ),
+        ({"code": "99213", "modifiers": ["26"]}, "modifiers", "99213 cannot take modifier 26"),
+        ({"code": "85060", "modifiers": ["TC"]}, "modifiers", "85060 cannot take modifier TC"),
+        ({"code": "27447", "client_id": "00000000-0000-0000-0000-000000000000"}, "client_id", "nil UUID"),
+        ({"code": "27447", "client_id": 12345}, "client_id", "Must be a UUID string"),
         ({"code": "99999"}, "code", "99999 is not in the code catalog."),
         ({"code": "9921"}, "code", "is not a code: codes are five letters or digits"),
         ({"code": "1026T", "performed_on": "2026-02-01"}, "code", "1026T is not in RVU26A"),
@@ -156,13 +169,64 @@ def test_the_client_cannot_set_the_credit(owner_client):
 def test_posting_the_same_client_id_again_returns_the_first_log(owner_client):
     client_id = str(uuid.uuid4())
 
-    first = log(owner_client, code="99213", client_id=client_id)
-    second = log(owner_client, code="99214", client_id=client_id)
+    first = log(owner_client, code="99213", client_id=client_id, note="retry me")
+    second = log(owner_client, code="99213", client_id=client_id, note="retry me")
 
     assert (first.status_code, second.status_code) == (201, 200)
-    assert second.json()["id"] == first.json()["id"]
-    assert second.json()["code"] == "99213"
+    assert second.json() == first.json()
     assert ProcedureLog.objects.count() == 1
+
+
+def test_the_same_client_id_with_a_different_log_is_a_conflict(owner_client):
+    client_id = str(uuid.uuid4())
+    first = log(owner_client, code="27447", client_id=client_id)
+
+    second = log(owner_client, code="99213", client_id=client_id)
+
+    assert second.status_code == 409
+    assert second.json()["existing"]["id"] == first.json()["id"]
+    assert ProcedureLog.objects.get().code_id == "27447"
+
+
+def test_a_release_gap_is_named_in_the_explanation(owner_client):
+    body = log(owner_client, code="99213", performed_on="2025-07-15").json()
+
+    assert body["release"] == "RVU25A"
+    assert (
+        "RVU25C, the release for 2025-07-15, is not loaded; values are from RVU25A"
+        in body["credit_explanation"]
+    )
+
+
+def test_put_resets_the_fields_it_omits(owner_client):
+    created = log(owner_client, code="71046", modifiers=["26"], units=3, note="portable").json()
+
+    body = owner_client.put(
+        f"{LOGS}{created['id']}/", {"code": "71046", "performed_on": "2026-05-02"}, format="json"
+    ).json()
+
+    assert (body["modifiers"], body["units"], body["note"], body["setting"]) == ([], 1, "", "facility")
+
+
+def test_an_update_of_a_log_deleted_meanwhile_does_not_bring_it_back(owner):
+    from codes.models import Code
+    from logs.services import procedure_log_create, procedure_log_update
+
+    log_entry, _ = procedure_log_create(
+        user=owner,
+        client_id=uuid.uuid4(),
+        performed_on=datetime.date(2026, 3, 2),
+        code=Code.objects.get(code="27447"),
+        modifiers=[],
+        units=1,
+        setting="facility",
+        note="",
+    )
+    ProcedureLog.objects.filter(pk=log_entry.pk).delete()  # another request deletes it
+
+    with pytest.raises(ProcedureLog.DoesNotExist):
+        procedure_log_update(log=log_entry, changes={"units": 5})
+    assert not ProcedureLog.objects.exists()
 
 
 def test_another_user_reusing_a_client_id_gets_their_own_log(owner_client, other_client):

@@ -23,8 +23,14 @@ class Command(BaseCommand):
             help="First date of service the release applies to (default: from its quarter).",
         )
         parser.add_argument("--dry-run", action="store_true", help="Read and check the file; write nothing.")
+        parser.add_argument(
+            "--allow-fewer-rows",
+            action="store_true",
+            help="Import even though the file has far fewer rows than the release before it.",
+        )
 
     def handle(self, *args, path: Path, release: str | None, effective_date, dry_run: bool, **options):
+        allow_fewer_rows = options["allow_fewer_rows"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         with TerminalProgress(enabled=options["verbosity"] > 0) as progress:
@@ -34,6 +40,7 @@ class Command(BaseCommand):
                     release_name=release,
                     effective_on=effective_date,
                     dry_run=dry_run,
+                    allow_fewer_rows=allow_fewer_rows,
                     progress=progress,
                 )
             except ReleaseFileError as error:
