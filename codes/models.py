@@ -7,6 +7,7 @@ releases value it, so searches and logs have one place to point at.
 """
 
 import datetime
+import re
 from decimal import Decimal
 
 from django.db import models
@@ -26,12 +27,34 @@ class Code(models.Model):
     description = models.CharField(
         max_length=100, help_text="Short description from the latest release that lists the code."
     )
+    search_text = models.CharField(
+        max_length=110,
+        editable=False,
+        help_text="The description as search matches it; see words_for_search.",
+    )
 
     class Meta:
         ordering = ["code"]
 
     def __str__(self) -> str:
         return f"{self.code} {self.description}"
+
+    def save(self, *args, **kwargs):
+        self.search_text = words_for_search(self.description)
+        super().save(*args, **kwargs)
+
+
+WORD_SEPARATORS = re.compile(r"[^0-9a-z]+")
+
+
+def words_for_search(description: str) -> str:
+    """' total knee arthroplasty ': lower case, one space before every word.
+
+    Search then finds words by their start with one plain LIKE per word
+    ("% est%" finds "Office o/p est", not "testing"), which is far cheaper than
+    case-insensitive matching against every separator.
+    """
+    return f" {WORD_SEPARATORS.sub(' ', description.lower()).strip()} "
 
 
 class ReleaseQuerySet(models.QuerySet):

@@ -17,11 +17,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Length
 
-from .models import PAID_STATUS_CODES, Code, FeeScheduleRow, Release
+from .models import PAID_STATUS_CODES, Code, FeeScheduleRow, Release, words_for_search
 
 SEARCH_TOKEN = re.compile(r"[0-9A-Za-z]+")
 MAX_SEARCH_TOKENS = 12
-WORD_SEPARATORS = (" ", "/", "-", "(", "&", ",")
 
 
 class Rank:
@@ -47,15 +46,15 @@ def code_search(*, query: str, release: Release | None) -> QuerySet[Code]:
     if not tokens:
         return codes.none()
     for token in tokens:
-        codes = codes.filter(Q(code__startswith=token.upper()) | _description_has_word_starting(token))
-    phrase = " ".join(query.split())
+        codes = codes.filter(Q(code__startswith=token.upper()) | Q(search_text__contains=f" {token.lower()}"))
+    phrase = words_for_search(query)
     code_like = tokens[0].upper()
     codes = codes.annotate(
         rank=Case(
             When(code=code_like, then=Value(Rank.EXACT_CODE)),
             When(code__startswith=code_like, then=Value(Rank.CODE_PREFIX)),
-            When(description__istartswith=phrase, then=Value(Rank.DESCRIPTION_STARTS_WITH_PHRASE)),
-            When(description__icontains=phrase, then=Value(Rank.DESCRIPTION_HAS_PHRASE)),
+            When(search_text__startswith=phrase.rstrip(), then=Value(Rank.DESCRIPTION_STARTS_WITH_PHRASE)),
+            When(search_text__contains=phrase.rstrip(), then=Value(Rank.DESCRIPTION_HAS_PHRASE)),
             default=Value(Rank.DESCRIPTION_HAS_WORDS),
             output_field=IntegerField(),
         ),
@@ -72,14 +71,6 @@ def code_search(*, query: str, release: Release | None) -> QuerySet[Code]:
         ),
     )
     return codes.order_by("rank", "unpaid", "specificity", "code")
-
-
-def _description_has_word_starting(token: str) -> Q:
-    """A word of the description starts with token: "est" finds "Office o/p est", not "testing"."""
-    starts = Q(description__istartswith=token)
-    for separator in WORD_SEPARATORS:
-        starts |= Q(description__icontains=f"{separator}{token}")
-    return starts
 
 
 def with_current_values(codes: QuerySet[Code], release: Release | None) -> QuerySet[Code]:

@@ -16,7 +16,7 @@ from .importing.identity import ReleaseIdentity, identify_release
 from .importing.readers import ParsedFile, read_csv, read_txt, read_xlsx
 from .importing.rows import convert_rows
 from .importing.sources import ReleaseUpload, SourceFile, open_upload
-from .models import Code, FeeScheduleRow, Release
+from .models import Code, FeeScheduleRow, Release, words_for_search
 
 logger = logging.getLogger(__name__)
 
@@ -205,7 +205,10 @@ def _save_codes(release: Release, rows: list[dict]) -> None:
     for row in rows:
         if row["modifier"] == "" or row["code"] not in descriptions:
             descriptions[row["code"]] = row["description"]
-    codes = [Code(code=code, description=text) for code, text in descriptions.items()]
+    codes = [
+        Code(code=code, description=text, search_text=words_for_search(text))
+        for code, text in descriptions.items()
+    ]
     is_newest = not Release.objects.filter(effective_on__gt=release.effective_on).exists()
     if is_newest:
         Code.objects.bulk_create(
@@ -213,7 +216,7 @@ def _save_codes(release: Release, rows: list[dict]) -> None:
             batch_size=SAVE_BATCH_SIZE,
             update_conflicts=True,
             unique_fields=["code"],
-            update_fields=["description"],
+            update_fields=["description", "search_text"],
         )
     else:
         Code.objects.bulk_create(codes, batch_size=SAVE_BATCH_SIZE, ignore_conflicts=True)
