@@ -11,6 +11,36 @@ from django.db import models
 
 from codes.models import Code, FeeScheduleRow, Release
 
+from .plans import CreditPlan, PlanAssignment, PlanCodeValue  # noqa: F401  (models of this app)
+
+
+class Case(models.Model):
+    """The procedures of one session (one operation, one encounter).
+
+    The multiple-procedure rule ranks the lines of a case against each other,
+    and only them; a log outside any case is credited on its own.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cases")
+    client_id = models.UUIDField(
+        default=uuid.uuid4, help_text="Made by the client, so a retried upload counts once."
+    )
+    performed_on = models.DateField(help_text="Date of service of every line.")
+    setting = models.CharField(
+        max_length=12, choices=[("facility", "Facility"), ("non_facility", "Non-facility")]
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-performed_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "client_id"], name="one_case_per_client_id_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"case {self.pk} on {self.performed_on:%Y-%m-%d}"
+
 
 class ProcedureLog(models.Model):
     class Setting(models.TextChoices):
@@ -30,14 +60,23 @@ class ProcedureLog(models.Model):
     units = models.PositiveSmallIntegerField(default=1)
     setting = models.CharField(max_length=12, choices=Setting.choices, default=Setting.FACILITY)
     note = models.CharField(max_length=200, blank=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="lines")
 
     # What the server credited, from the release in effect on performed_on.
     release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="+")
     fee_schedule_row = models.ForeignKey(
         FeeScheduleRow, on_delete=models.PROTECT, null=True, related_name="+"
     )
+    credit_plan = models.ForeignKey(
+        CreditPlan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Null: CMS rules.",
+    )
     work_rvu = models.DecimalField(max_digits=9, decimal_places=2, help_text="Credited work RVUs.")
-    credit_explanation = models.CharField(max_length=500)
+    credit_explanation = models.CharField(max_length=1000)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

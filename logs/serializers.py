@@ -1,12 +1,14 @@
 import datetime
 import re
+from decimal import Decimal
 
 from django.utils import timezone
 from rest_framework import serializers
 
 from codes.selectors import find_code
 
-from .models import ProcedureLog
+from .models import Case, ProcedureLog
+from .plans import CreditPlan, PlanAssignment
 from .privacy import looks_like_patient_identifier
 from .selectors import TOTAL_GROUPS
 
@@ -43,12 +45,20 @@ class ProcedureLogSerializer(serializers.ModelSerializer):
         ),
     )
     release = serializers.CharField(source="release.name", read_only=True)
+    case = serializers.PrimaryKeyRelatedField(
+        queryset=Case.objects.none(),
+        allow_null=True,
+        required=False,
+        help_text="The case (one session) this line belongs to; moving a line gives it the case's date.",
+    )
+    credit_plan = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Null: the CMS rules.")
 
     class Meta:
         model = ProcedureLog
         fields = [
             "id",
             "client_id",
+            "case",
             "performed_on",
             "code",
             "code_description",
@@ -57,6 +67,7 @@ class ProcedureLogSerializer(serializers.ModelSerializer):
             "setting",
             "note",
             "release",
+            "credit_plan",
             "work_rvu",
             "credit_explanation",
             "created_at",
@@ -64,6 +75,12 @@ class ProcedureLogSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["work_rvu", "credit_explanation", "created_at", "updated_at"]
         extra_kwargs = {"setting": {"default": ProcedureLog.Setting.FACILITY}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["case"].queryset = Case.objects.filter(user=request.user)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -165,3 +182,114 @@ class TotalsSerializer(serializers.Serializer):
         fields["from"] = serializers.DateField()
         fields["to"] = serializers.DateField()
         return fields
+
+
+class CaseLineSerializer(serializers.Serializer):
+    """One line of a new case, or of a preview."""
+
+    code = serializers.CharField(max_length=10)
+    modifiers = serializers.ListField(
+        child=serializers.CharField(max_length=10), max_length=MAX_MODIFIERS, default=list
+    )
+    units = serializers.IntegerField(min_value=1, max_value=MAX_UNITS, default=1)
+    note = serializers.CharField(
+        max_length=200, required=False, default="", allow_blank=True, help_text=NOTE_HELP
+    )
+    client_id = serializers.UUIDField(required=False, format="hex_verbose")
+
+    validate_code = ProcedureLogSerializer.validate_code
+    validate_modifiers = ProcedureLogSerializer.validate_modifiers
+    validate_note = ProcedureLogSerializer.validate_note
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    lines = CaseLineSerializer(many=True, write_only=True, min_length=1, max_length=30)
+    setting = serializers.ChoiceField(
+        choices=ProcedureLog.Setting.choices, default=ProcedureLog.Setting.FACILITY
+    )
+    note = serializers.CharField(
+        max_length=200, required=False, default="", allow_blank=True, help_text=NOTE_HELP
+    )
+    client_id = serializers.UUIDField(required=False, format="hex_verbose")
+    work_rvu = serializers.SerializerMethodField(help_text="Sum of the lines' credited work RVUs.")
+
+    class Meta:
+        model = Case
+        fields = ["id", "client_id", "performed_on", "setting", "note", "lines", "work_rvu", "created_at"]
+        read_only_fields = ["created_at"]
+
+    validate_performed_on = ProcedureLogSerializer.validate_performed_on
+    validate_note = ProcedureLogSerializer.validate_note
+
+    def get_work_rvu(self, case: Case) -> str:
+        return str(sum((line.work_rvu for line in case.lines.all()), Decimal("0.00")))
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        lines = sorted(instance.lines.all(), key=lambda line: line.id)
+        data["lines"] = ProcedureLogSerializer(lines, many=True, context=self.context).data
+        return data
+
+
+class PreviewSerializer(serializers.Serializer):
+    performed_on = serializers.DateField()
+    setting = serializers.ChoiceField(
+        choices=ProcedureLog.Setting.choices, default=ProcedureLog.Setting.FACILITY
+    )
+    lines = CaseLineSerializer(many=True, min_length=1, max_length=30)
+    plan = serializers.PrimaryKeyRelatedField(
+        queryset=CreditPlan.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="Default: your plan in force.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["plan"].queryset = CreditPlan.objects.filter(owner=request.user)
+
+
+class PreviewLineSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    modifiers = serializers.ListField(child=serializers.CharField())
+    units = serializers.IntegerField()
+    release = serializers.CharField()
+    work_rvu = serializers.DecimalField(max_digits=9, decimal_places=2)
+    explanation = serializers.CharField()
+
+
+class PreviewResultSerializer(serializers.Serializer):
+    performed_on = serializers.DateField()
+    plan = serializers.CharField()
+    lines = PreviewLineSerializer(many=True)
+    work_rvu = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class CreditPlanSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CreditPlan
+        exclude = ["owner"]
+        read_only_fields = ["created_at"]
+
+    def validate_credited_status_codes(self, value: str) -> str:
+        letters = "".join(sorted(set(value.upper().replace(",", "").replace(" ", ""))))
+        if not letters or not letters.isalpha():
+            raise serializers.ValidationError("List status letters, e.g. ART or ARTB.")
+        return letters
+
+
+class PlanAssignmentSerializer(serializers.ModelSerializer):
+    plan = serializers.PrimaryKeyRelatedField(queryset=CreditPlan.objects.none())
+
+    class Meta:
+        model = PlanAssignment
+        fields = ["id", "plan", "starts_on", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["plan"].queryset = CreditPlan.objects.filter(owner=request.user)

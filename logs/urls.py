@@ -1,9 +1,23 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import ProcedureLogViewSet, TotalsView
+from .views import (
+    CaseViewSet,
+    CreditPlanViewSet,
+    PlanAssignmentViewSet,
+    PreviewView,
+    ProcedureLogViewSet,
+    TotalsView,
+)
 
 router = SimpleRouter()
 router.register("logs", ProcedureLogViewSet, basename="log")
+router.register("cases", CaseViewSet, basename="case")
+router.register("plans", CreditPlanViewSet, basename="plan")
+router.register("plan-assignments", PlanAssignmentViewSet, basename="plan-assignment")
 
-urlpatterns = [*router.urls, path("totals/", TotalsView.as_view(), name="totals")]
+urlpatterns = [
+    *router.urls,
+    path("totals/", TotalsView.as_view(), name="totals"),
+    path("wrvu/preview", PreviewView.as_view(), name="wrvu-preview"),
+]

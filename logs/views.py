@@ -1,17 +1,40 @@
 import uuid
 from contextlib import contextmanager
+from decimal import Decimal
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .credit import CreditError
-from .models import ProcedureLog
+from .credit import CreditError, Line
+from .models import Case, ProcedureLog
+from .plans import CreditPlan, PlanAssignment
 from .selectors import procedure_logs_for, work_rvu_totals
-from .serializers import LogFilterSerializer, ProcedureLogSerializer, TotalsQuerySerializer, TotalsSerializer
-from .services import procedure_log_create, procedure_log_delete, procedure_log_matches, procedure_log_update
+from .serializers import (
+    CaseLineSerializer,
+    CaseSerializer,
+    CreditPlanSerializer,
+    LogFilterSerializer,
+    PlanAssignmentSerializer,
+    PreviewResultSerializer,
+    PreviewSerializer,
+    ProcedureLogSerializer,
+    TotalsQuerySerializer,
+    TotalsSerializer,
+)
+from .services import (
+    case_create,
+    credit_plan_assign,
+    credit_plan_changed,
+    procedure_log_create,
+    procedure_log_delete,
+    procedure_log_matches,
+    procedure_log_update,
+    wrvu_preview,
+)
 
 
 @extend_schema_view(
@@ -104,9 +127,148 @@ class TotalsView(APIView):
 
 
 @contextmanager
-def credit_errors_as_validation_errors():
-    """Report a procedure we cannot value as a 400 on the field at fault."""
+def credit_errors_as_validation_errors(*, lines_field: str | None = None):
+    """Report a procedure we cannot value as a 400 on the field at fault (and its line)."""
     try:
         yield
     except CreditError as error:
+        if lines_field and error.line is not None:
+            raise ValidationError({lines_field: {error.line: {error.field: [error.message]}}}) from error
         raise ValidationError({error.field: [error.message]}) from error
+
+
+@extend_schema_view(
+    create=extend_schema(
+        responses={201: CaseSerializer, 200: OpenApiResponse(CaseSerializer, description="Already saved.")}
+    ),
+    add_line=extend_schema(request=CaseLineSerializer, responses={201: ProcedureLogSerializer}),
+)
+class CaseViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Your cases: the procedures of one session, credited together (the multiple-procedure
+    rule ranks a case's lines against each other). Create a case with its lines in one
+    request; add a line with POST .../lines/; move a line by PATCHing its `case`."""
+
+    serializer_class = CaseSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Case.objects.none()
+        return Case.objects.filter(user=self.request.user).prefetch_related("lines__code", "lines__release")
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        fields.setdefault("client_id", uuid.uuid4())
+        with credit_errors_as_validation_errors(lines_field="lines"):
+            case, created = case_create(user=request.user, **fields)
+        case = self.get_queryset().get(pk=case.pk)
+        status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(self.get_serializer(case).data, status=status_code)
+
+    @action(detail=True, methods=["post"], url_path="lines")
+    def add_line(self, request, pk=None):
+        case = self.get_object()
+        line = CaseLineSerializer(data=request.data, context=self.get_serializer_context())
+        line.is_valid(raise_exception=True)
+        fields = dict(line.validated_data)
+        with credit_errors_as_validation_errors():
+            log, _ = procedure_log_create(
+                user=request.user,
+                client_id=fields.pop("client_id", None) or uuid.uuid4(),
+                performed_on=case.performed_on,
+                setting=case.setting,
+                case=case,
+                **fields,
+            )
+        return Response(ProcedureLogSerializer(log, context=self.get_serializer_context()).data, status=201)
+
+
+class PreviewView(APIView):
+    """What a case would earn, line by line with the explanation of each, without saving
+    anything. Uses the same engine as stored logs, so a saved case earns exactly this."""
+
+    @extend_schema(request=PreviewSerializer, responses=PreviewResultSerializer)
+    def post(self, request):
+        params = PreviewSerializer(data=request.data, context={"request": request})
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        setting = data["setting"]
+        lines = [
+            Line(code=line["code"], modifiers=tuple(line["modifiers"]), units=line["units"], setting=setting)
+            for line in data["lines"]
+        ]
+        with credit_errors_as_validation_errors(lines_field="lines"):
+            plan, credits = wrvu_preview(
+                user=request.user, performed_on=data["performed_on"], lines=lines, plan=data.get("plan")
+            )
+        result = {
+            "performed_on": data["performed_on"],
+            "plan": plan.name,
+            "lines": [
+                {
+                    "code": line.code.code,
+                    "modifiers": list(line.modifiers),
+                    "units": line.units,
+                    "release": credit.release.name,
+                    "work_rvu": credit.work_rvu,
+                    "explanation": credit.explanation,
+                }
+                for line, credit in zip(lines, credits, strict=True)
+            ],
+            "work_rvu": sum((credit.work_rvu for credit in credits), Decimal("0.00")),
+        }
+        return Response(PreviewResultSerializer(result).data)
+
+
+class CreditPlanViewSet(viewsets.ModelViewSet):
+    """Your credit plans: which CMS reductions your employer applies to wRVUs. Editing a
+    plan re-credits every log it covers."""
+
+    serializer_class = CreditPlanSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CreditPlan.objects.none()
+        return CreditPlan.objects.filter(owner=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.save(owner=self.request.user)
+
+    def perform_update(self, serializer):
+        with credit_errors_as_validation_errors():
+            credit_plan_changed(plan=serializer.save())
+
+    def perform_destroy(self, instance):
+        if instance.assignments.exists():
+            raise ValidationError(
+                {"detail": "This plan is in force for some dates; assign another plan first."}
+            )
+        instance.delete()
+
+
+class PlanAssignmentViewSet(
+    mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Which plan credits your logs from which date. Creating one re-credits the logs
+    of the dates it now covers, and only those."""
+
+    serializer_class = PlanAssignmentSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PlanAssignment.objects.none()
+        return PlanAssignment.objects.filter(user=self.request.user).select_related("plan")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        with credit_errors_as_validation_errors():
+            serializer.instance = credit_plan_assign(
+                user=self.request.user, plan=data["plan"], starts_on=data["starts_on"]
+            )

@@ -60,9 +60,7 @@ def test_a_log_uses_the_release_in_effect_on_its_date_of_service(owner_client, d
         release__name=release, code="27447", modifier=""
     )
     source = f"{row.release.rows_file_name} line {row.source_line}"
-    assert (
-        body["credit_explanation"] == f"{release} 27447: work RVU {work_rvu} × 1 unit = {work_rvu} [{source}]"
-    )
+    assert body["credit_explanation"] == f"27447: work {work_rvu} from {release} [{source}]; = {work_rvu}"
 
 
 @pytest.mark.parametrize(
@@ -72,7 +70,7 @@ def test_a_component_modifier_uses_its_own_row(owner_client, code, modifiers, ro
     body = log(owner_client, code=code, modifiers=modifiers, performed_on="2026-08-01").json()
 
     assert Decimal(body["work_rvu"]) == work_rvu_of(code, "2026-08-01", row_modifier)
-    assert body["credit_explanation"].startswith(f"RVU26C {code}-{row_modifier}:")
+    assert body["credit_explanation"].startswith(f"{code}-{row_modifier}: work ")
 
 
 def test_the_technical_component_earns_no_work_rvu(owner_client):
@@ -86,14 +84,15 @@ def test_a_component_modifier_without_its_row_falls_back_to_the_global_row_and_s
     body = log(owner_client, code="85060", modifiers=["26"], performed_on="2026-08-01").json()
 
     assert Decimal(body["work_rvu"]) == work_rvu_of("85060", "2026-08-01") == Decimal("0.44")
-    assert "(the file has no 26 row, so the global row is used)" in body["credit_explanation"]
+    assert "; the file has no 26 row, so the global row is used;" in body["credit_explanation"]
 
 
 def test_modifiers_without_an_effect_are_named_in_the_explanation(owner_client):
-    body = log(owner_client, code="27447", modifiers=["RT"], performed_on="2026-08-01").json()
+    body = log(owner_client, code="27447", modifiers=["RT", "GA"], performed_on="2026-08-01").json()
 
-    assert "(RT not applied to the credit)" in body["credit_explanation"]
-    assert body["credit_explanation"].endswith("[PPRRVU2026_Jul_nonQPP.csv line 2839]")
+    assert "GA: does not change the work RVU" in body["credit_explanation"]
+    assert "one side (no matching RT/LT line of this code in the case)" in body["credit_explanation"]
+    assert "[PPRRVU2026_Jul_nonQPP.csv line 2839]" in body["credit_explanation"]
 
 
 def test_units_multiply_the_work_rvu(owner_client):
@@ -119,7 +118,6 @@ def test_units_multiply_the_work_rvu(owner_client):
         ({"code": "27447", "client_id": 12345}, "client_id", "Must be a UUID string"),
         ({"code": "99999"}, "code", "99999 is not in the code catalog."),
         ({"code": "9921"}, "code", "is not a code: codes are five letters or digits"),
-        ({"code": "1026T", "performed_on": "2026-02-01"}, "code", "1026T is not in RVU26A"),
         (
             {"code": "27447", "performed_on": "2024-12-31"},
             "performed_on",
@@ -142,6 +140,13 @@ def test_bad_logs_are_refused_with_the_reason_on_the_field(owner_client, fields,
     assert response.status_code == 400
     assert message in " ".join(response.json()[field])
     assert not ProcedureLog.objects.exists()
+
+
+def test_a_code_the_release_in_effect_does_not_list_earns_nothing_and_says_why(owner_client):
+    body = log(owner_client, code="1026T", performed_on="2026-02-01").json()
+
+    assert body["work_rvu"] == "0.00"
+    assert body["credit_explanation"] == "1026T: no CMS work RVU in RVU26A; no CMS work RVU → 0.00"
 
 
 def test_a_date_of_service_in_the_future_is_refused(owner_client):
