@@ -10,7 +10,8 @@ the CMS readme (RVU26B, record layout and Attachment A) prescribes:
 3. bilateral (modifier 50, RT+LT lines of one code, or 2 units) by BILAT SURG,
    before any multiple-procedure rule;
 4. multiple procedures within the case by MULT PROC: endoscopy families (3)
-   first, then ranking (1, 2, 3) by the plan's basis, ties by entry order;
+   first, then ranking (1, 2, 3) by the plan's basis, ties by work RVU and
+   then entry order;
    imaging (4) separately; add-ons (ZZZ) never reduced;
 5. modifier shares: assistant (80/81/82, AS), co-surgeon (62), team (66),
    reduced or discontinued (52, 53 without a row, 73, 74).
@@ -271,8 +272,8 @@ def _bilateral_line(item: _Working, indicator: str, plan: CreditPlan, *, how: st
         item.steps.append(f"{how}: bilateral indicator 9, the concept does not apply → ×1")
         return
     if not plan.apply_bilateral:
-        item.value, item.ranked_units = item.base * 2, 2
-        item.steps.append(f"{how}: bilateral rule off in the plan → each side counts (×2)")
+        item.value, item.rank_value, item.ranked_units = item.base * 2, item.basis * 2, 1
+        item.steps.append(f"{how}: bilateral rule off in the plan → both sides in full (×2)")
         return
     factor = BILATERAL_FACTOR[indicator]
     item.value, item.rank_value, item.ranked_units = item.base * factor, item.basis * factor, 1
@@ -311,7 +312,7 @@ def _apply_endoscopy_families(items: list[_Working], plan: CreditPlan) -> None:
         base_rvu, base_basis = _base_values(
             base_code, members[0].row.release_id, plan, members[0].line.setting
         )
-        ordered = sorted(members, key=lambda item: (-item.rank_value, item.position))
+        ordered = sorted(members, key=_rank_order)
         for rank, item in enumerate(ordered):
             if rank > 0:
                 item.value = max(item.value - base_rvu, Decimal(0))
@@ -337,9 +338,19 @@ def _base_values(base_code: str, release_id: int, plan: CreditPlan, setting: str
     return row.work_rvu, row.work_rvu
 
 
+def _rank_order(item: _Working) -> tuple:
+    """Highest basis first; on a tie the higher work RVU, then the order entered.
+
+    Breaking ties on work before entry order keeps a case's total independent
+    of the order its lines were typed in.
+    """
+    return (-item.rank_value, -item.base, item.position)
+
+
 @dataclass(order=True)
 class _RankItem:
     basis: Decimal
+    work: Decimal
     position: int
     unit: int
     item: _Working = field(compare=False)
@@ -361,7 +372,7 @@ def _apply_ranking(items: list[_Working], plan: CreditPlan) -> None:
                 item.steps.append("multiple-procedure rule off in the plan → 100%")
         return
     ranked = sorted(
-        _RankItem(-item.rank_value, item.position, unit, item)
+        _RankItem(-item.rank_value, -item.base, item.position, unit, item)
         for item in rankable
         for unit in range(item.ranked_units)
     )
@@ -400,7 +411,7 @@ def _apply_imaging(items: list[_Working], plan: CreditPlan) -> None:
     imaging = [item for item in items if item.indicator == "4" and item.value > 0]
     if len(imaging) < 2 or not plan.apply_multiple_procedure:
         return
-    ordered = sorted(imaging, key=lambda item: (-item.rank_value, item.position))
+    ordered = sorted(imaging, key=_rank_order)
     for rank, item in enumerate(ordered, start=1):
         if rank > 1:
             item.reduction = IMAGING_SUBSEQUENT

@@ -27,7 +27,7 @@ class CreditPlan(models.Model):
         max_length=10, choices=RankingBasis.choices, default=RankingBasis.TOTAL_RVU
     )
     apply_bilateral = models.BooleanField(
-        default=True, help_text="Off: each side of a bilateral procedure is credited as its own procedure."
+        default=True, help_text="Off: both sides of a bilateral procedure earn their full value (×2)."
     )
     apply_assistant = models.BooleanField(default=True, help_text="Off: assistants earn the full work RVU.")
     assistant_share = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.16"))
