@@ -14,7 +14,9 @@ the CMS readme (RVU26B, record layout and Attachment A) prescribes:
    then entry order;
    imaging (4) separately; add-ons (ZZZ) never reduced;
 5. modifier shares: assistant (80/81/82, AS), co-surgeon (62), team (66),
-   reduced or discontinued (52, 53 without a row, 73, 74).
+   reduced or discontinued (52, 53 without a row, 73, 74). Shares only
+   multiply, so they are worked out first (ranking ties look at them) and
+   appear in the trail before the ranking step.
 
 Arithmetic stays in Decimal and each line is rounded once, at its end, to the
 cent, half up. Every line keeps the trail of steps that produced it.
@@ -125,12 +127,12 @@ def credit_case(*, lines: list[Line], performed_on: datetime.date, plan: CreditP
     for item in working:
         _zero_by_surgery_indicators(item)
     live = [item for item in working if not item.zero_reason]
+    for item in live:
+        _apply_modifier_shares(item, plan)  # they only multiply; ranking ties look at them
     _apply_bilateral(live, plan)
     _apply_endoscopy_families(live, plan)
     _apply_ranking(live, plan)
     _apply_imaging(live, plan)
-    for item in live:
-        _apply_modifier_shares(item, plan)
     return [_finish(item, release) for item in working]
 
 
@@ -339,12 +341,17 @@ def _base_values(base_code: str, release_id: int, plan: CreditPlan, setting: str
 
 
 def _rank_order(item: _Working) -> tuple:
-    """Highest basis first; on a tie the higher work RVU, then the order entered.
+    """Highest basis first; on a tie the higher credit per unit, then the order entered.
 
-    Breaking ties on work before entry order keeps a case's total independent
-    of the order its lines were typed in.
+    Breaking ties on what a unit will actually earn (work after bilateral and
+    modifier shares) before entry order keeps a case's total independent of the
+    order its lines were typed in.
     """
-    return (-item.rank_value, -item.base, item.position)
+    return (-item.rank_value, -_unit_credit(item), item.position)
+
+
+def _unit_credit(item: _Working) -> Decimal:
+    return item.value / max(item.ranked_units, 1) * item.share
 
 
 @dataclass(order=True)
@@ -372,7 +379,7 @@ def _apply_ranking(items: list[_Working], plan: CreditPlan) -> None:
                 item.steps.append("multiple-procedure rule off in the plan → 100%")
         return
     ranked = sorted(
-        _RankItem(-item.rank_value, -item.base, item.position, unit, item)
+        _RankItem(-item.rank_value, -_unit_credit(item), item.position, unit, item)
         for item in rankable
         for unit in range(item.ranked_units)
     )
