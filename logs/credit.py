@@ -341,13 +341,14 @@ def _base_values(base_code: str, release_id: int, plan: CreditPlan, setting: str
 
 
 def _rank_order(item: _Working) -> tuple:
-    """Highest basis first; on a tie the higher credit per unit, then the order entered.
+    """Highest basis first; on a tie the higher credit per unit, the line with more
+    units, then the order entered.
 
-    Breaking ties on what a unit will actually earn (work after bilateral and
-    modifier shares) before entry order keeps a case's total independent of the
-    order its lines were typed in.
+    Lines that tie on all but entry order earn alike whichever ranks first, so
+    a case's total never depends on the order its lines were typed in, even
+    after each line is rounded to the cent.
     """
-    return (-item.rank_value, -_unit_credit(item), item.position)
+    return (-item.rank_value, -_unit_credit(item), -item.ranked_units, item.position)
 
 
 def _unit_credit(item: _Working) -> Decimal:
@@ -356,9 +357,7 @@ def _unit_credit(item: _Working) -> Decimal:
 
 @dataclass(order=True)
 class _RankItem:
-    basis: Decimal
-    work: Decimal
-    position: int
+    order: tuple  # _rank_order of its line
     unit: int
     item: _Working = field(compare=False)
 
@@ -379,9 +378,7 @@ def _apply_ranking(items: list[_Working], plan: CreditPlan) -> None:
                 item.steps.append("multiple-procedure rule off in the plan → 100%")
         return
     ranked = sorted(
-        _RankItem(-item.rank_value, -_unit_credit(item), item.position, unit, item)
-        for item in rankable
-        for unit in range(item.ranked_units)
+        _RankItem(_rank_order(item), unit, item) for item in rankable for unit in range(item.ranked_units)
     )
     if len(ranked) == 1 and ranked[0].item.has("51"):
         only = ranked[0].item

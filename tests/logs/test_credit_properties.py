@@ -1,6 +1,7 @@
 """Properties of the credit engine over generated cases of real RVU26C codes."""
 
 import datetime
+import os
 from decimal import Decimal
 
 import pytest
@@ -20,8 +21,10 @@ POOL = [
     "74177", "99213", "G2211", "69210", "73560", "62323", "33533", "17000", "17003",
 ]  # fmt: skip
 PLAIN_MODIFIERS = ["80", "62", "51", "52", "GA"]
+# CI runs 60 examples per property; RVUEDGE_PROPERTY_EXAMPLES=1000 for a thorough local run.
+EXAMPLES = int(os.environ.get("RVUEDGE_PROPERTY_EXAMPLES", "60"))
 HYPOTHESIS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 lines_strategy = st.lists(
@@ -33,11 +36,22 @@ lines_strategy = st.lists(
     min_size=1,
     max_size=6,
 )
+SIDE_MODIFIERS = ["50", "RT", "LT"]
+any_lines_strategy = st.lists(
+    st.tuples(
+        st.sampled_from(POOL),
+        st.lists(st.sampled_from(PLAIN_MODIFIERS + SIDE_MODIFIERS), max_size=1),
+        st.integers(min_value=1, max_value=3),
+    ).map(lambda spec: (spec[0], spec[1], 1) if spec[1] in (["50"], ["RT"], ["LT"]) else spec),
+    min_size=1,
+    max_size=6,
+)
 plans = st.builds(
     CreditPlan,
     name=st.just("generated"),
     ranking_basis=st.sampled_from(["work_rvu", "total_rvu"]),
     apply_multiple_procedure=st.booleans(),
+    apply_bilateral=st.booleans(),
 )
 
 
@@ -56,7 +70,7 @@ def total(lines: list[Line], plan: CreditPlan) -> Decimal:
 
 @pytest.mark.django_db
 @HYPOTHESIS
-@given(specs=lines_strategy, plan=plans, data=st.data())
+@given(specs=any_lines_strategy, plan=plans, data=st.data())
 def test_the_order_lines_are_entered_in_never_changes_the_total(specs, plan, data):
     lines = build(specs)
     shuffled = data.draw(st.permutations(lines))
