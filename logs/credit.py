@@ -168,7 +168,7 @@ def _value_line(index, line, rows, release, plan, performed_on) -> _Working:
         raise CreditError(
             "modifiers", f"{line.code.code} has no global row in {release.name}, only {listed}.", index
         )
-    label = f"{line.code.code}-{row.modifier}" if row.modifier else line.code.code
+    label = "-".join([line.code.code, *line.modifiers])
     steps = [
         f"{label}: work {row.work_rvu} from {release.name} [{release.rows_file_name} line {row.source_line}]"
     ]

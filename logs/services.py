@@ -199,26 +199,40 @@ def wrvu_preview(*, user, performed_on: datetime.date, lines: list[Line], plan: 
     return chosen, credit_case(lines=lines, performed_on=performed_on, plan=chosen)
 
 
+def _logs_governed_by_assignment(*, user, starts_on: datetime.date):
+    """The user's logs from `starts_on` up to (not including) their next assignment's start."""
+    next_start = (
+        PlanAssignment.objects.filter(user=user, starts_on__gt=starts_on)
+        .order_by("starts_on")
+        .values_list("starts_on", flat=True)
+        .first()
+    )
+    logs = ProcedureLog.objects.filter(user=user, performed_on__gte=starts_on)
+    return logs.filter(performed_on__lt=next_start) if next_start else logs
+
+
 def credit_plan_assign(*, user, plan: CreditPlan, starts_on: datetime.date) -> PlanAssignment:
     """Put `plan` in force from `starts_on`; re-credit the logs of the dates it now covers."""
     with transaction.atomic():
         assignment, _ = PlanAssignment.objects.update_or_create(
             user=user, starts_on=starts_on, defaults={"plan": plan}
         )
-        next_start = (
-            PlanAssignment.objects.filter(user=user, starts_on__gt=starts_on)
-            .order_by("starts_on")
-            .values_list("starts_on", flat=True)
-            .first()
-        )
-        logs = ProcedureLog.objects.filter(user=user, performed_on__gte=starts_on)
-        if next_start:
-            logs = logs.filter(performed_on__lt=next_start)
-        count = recredit_logs(logs=logs)
+        count = recredit_logs(logs=_logs_governed_by_assignment(user=user, starts_on=starts_on))
     logger.info(
         "Plan %s in force for user %s from %s; %d logs re-credited", plan.pk, user.pk, starts_on, count
     )
     return assignment
+
+
+def credit_plan_unassign(*, assignment: PlanAssignment) -> None:
+    """Withdraw an assignment; its dates fall back to the plan before it (or the CMS rules)."""
+    user, starts_on = assignment.user, assignment.starts_on
+    with transaction.atomic():
+        assignment.delete()
+        count = recredit_logs(logs=_logs_governed_by_assignment(user=user, starts_on=starts_on))
+    logger.info(
+        "Plan assignment from %s withdrawn for user %s; %d logs re-credited", starts_on, user.pk, count
+    )
 
 
 def credit_plan_changed(*, plan: CreditPlan) -> int:

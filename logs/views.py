@@ -2,6 +2,7 @@ import uuid
 from contextlib import contextmanager
 from decimal import Decimal
 
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -29,6 +30,7 @@ from .services import (
     case_create,
     credit_plan_assign,
     credit_plan_changed,
+    credit_plan_unassign,
     procedure_log_create,
     procedure_log_delete,
     procedure_log_matches,
@@ -159,7 +161,8 @@ class CaseViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Case.objects.none()
-        return Case.objects.filter(user=self.request.user).prefetch_related("lines__code", "lines__release")
+        lines = Prefetch("lines", queryset=ProcedureLog.objects.select_related("code", "release"))
+        return Case.objects.filter(user=self.request.user).prefetch_related(lines)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -254,10 +257,14 @@ class CreditPlanViewSet(viewsets.ModelViewSet):
 
 
 class PlanAssignmentViewSet(
-    mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
-    """Which plan credits your logs from which date. Creating one re-credits the logs
-    of the dates it now covers, and only those."""
+    """Which plan credits your logs from which date. Creating or deleting one re-credits
+    the logs of the dates it covers, and only those."""
 
     serializer_class = PlanAssignmentSerializer
 
@@ -272,3 +279,7 @@ class PlanAssignmentViewSet(
             serializer.instance = credit_plan_assign(
                 user=self.request.user, plan=data["plan"], starts_on=data["starts_on"]
             )
+
+    def perform_destroy(self, instance):
+        with credit_errors_as_validation_errors():
+            credit_plan_unassign(assignment=instance)

@@ -180,3 +180,28 @@ def test_a_case_total_is_the_sum_of_its_stored_lines(owner_client):
     case = create_case(owner_client, {"code": "45380"}, {"code": "45385"}, {"code": "43239"}).json()
 
     assert Decimal(case["work_rvu"]) == sum(Decimal(line["work_rvu"]) for line in case["lines"])
+
+
+def test_listing_cases_costs_a_fixed_number_of_queries(owner_client, django_assert_max_num_queries):
+    for _ in range(3):
+        create_case(owner_client, {"code": "27447"}, {"code": "27486"}, {"code": "G2211"})
+
+    with django_assert_max_num_queries(5):  # session, user, count, cases, their lines
+        assert len(owner_client.get("/api/v1/cases/").json()["results"]) == 3
+
+
+def test_withdrawing_a_plan_puts_the_earlier_rules_back(owner_client):
+    case = create_case(owner_client, {"code": "27447", "modifiers": ["80"]}).json()
+    plan = owner_client.post(
+        "/api/v1/plans/", {"name": "Full", "apply_assistant": False}, format="json"
+    ).json()
+    assignment = owner_client.post(
+        "/api/v1/plan-assignments/", {"plan": plan["id"], "starts_on": "2026-01-01"}
+    ).json()
+    during = owner_client.get(f"/api/v1/cases/{case['id']}/").json()["lines"][0]["work_rvu"]
+
+    owner_client.delete(f"/api/v1/plan-assignments/{assignment['id']}/")
+
+    after = owner_client.get(f"/api/v1/cases/{case['id']}/").json()["lines"][0]
+    assert (case["lines"][0]["work_rvu"], during, after["work_rvu"]) == ("3.06", "19.11", "3.06")
+    assert after["credit_plan"] is None

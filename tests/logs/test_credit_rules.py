@@ -254,7 +254,7 @@ def test_every_line_keeps_its_trail(db):
     )
 
     assert credits[1].explanation == (
-        "27447: work 19.11 from RVU26C [PPRRVU2026_Jul_nonQPP.csv line 2839]; "
+        "27447-50: work 19.11 from RVU26C [PPRRVU2026_Jul_nonQPP.csv line 2839]; "
         "modifier 50: bilateral indicator 1 → ×1.5; rank 1 of 2 → 100%; = 28.67"
     )
     assert credits[0].explanation.endswith("rank 2 of 2 → 50%; = 10.30")
