@@ -49,6 +49,9 @@ CONTRADICTIONS = (
 )
 # BILAT SURG: the share of one side's value that a bilateral procedure earns.
 BILATERAL_FACTOR = {"0": ONE, "1": Decimal("1.5"), "2": ONE, "3": Decimal("2")}
+# With the plan's bilateral rule off both sides earn in full, except where the
+# RVUs already cover both sides (indicator 2).
+BILATERAL_FACTOR_PLAN_OFF = {"0": Decimal("2"), "1": Decimal("2"), "2": ONE, "3": Decimal("2")}
 RANKED_INDICATORS = {"1", "2", "3"}
 ASSISTANT_MODIFIERS = {"80", "81", "82"}
 # Modifiers this engine acts on; any other is accepted, kept, and said to change nothing.
@@ -91,23 +94,30 @@ class LineCredit:
         return "; ".join(self.steps)
 
 
-@dataclass(eq=False)  # compared and hashed by identity: lines are keys in pairings and rankings
+@dataclass(eq=False)  # compared by identity: an entry belongs to exactly one line
+class _Entry:
+    """One procedure a line stands for: a unit, or a bilateral pair of sides."""
+
+    value: Decimal  # work RVU before multiple-procedure reductions
+    basis: Decimal  # what ranking compares
+    sides: Decimal = ONE  # the bilateral factor folded into value and basis
+    percent: Decimal = ONE  # multiple-procedure factor
+
+
+@dataclass(eq=False)  # compared and hashed by identity: lines are keys in pairings
 class _Working:
     """A line while the rules run over it."""
 
     position: int
     line: Line
     row: FeeScheduleRow | None
-    base: Decimal  # one unit, one side
+    base: Decimal  # work RVU of one unit, one side
     basis: Decimal  # what ranking compares for one unit: work or total RVU
     steps: list[str]
-    value: Decimal = Decimal(0)  # after units and bilateral, before reductions
-    rank_value: Decimal = Decimal(0)  # what one ranked unit weighs
-    ranked_units: int = 0  # how many units take part in ranking
-    reduction: Decimal = ONE  # multiple-procedure factor, averaged over units
+    entries: list[_Entry] = field(default_factory=list)
     share: Decimal = ONE
     zero_reason: str = ""
-    family_head: "_Working | None" = None  # endoscopy family members rank through their head
+    family: str = ""  # ENDO BASE of the endoscopy family the line ranks with
 
     @property
     def indicator(self) -> str:
@@ -126,6 +136,7 @@ def credit_case(*, lines: list[Line], performed_on: datetime.date, plan: CreditP
     ]
     for item in working:
         _zero_by_surgery_indicators(item)
+    _zero_lone_status_t([item for item in working if not item.zero_reason])
     live = [item for item in working if not item.zero_reason]
     for item in live:
         _apply_modifier_shares(item, plan)  # they only multiply; ranking ties look at them
@@ -212,9 +223,12 @@ def _refuse_contradictions(index: int, line: Line) -> None:
 
 
 def _refuse_forbidden_components(index, line, code_rows, release) -> None:
-    indicator = next(iter(code_rows.values())).pctc_indicator
+    """26/TC need a PC/TC indicator that allows them, unless the file prints that very row
+    (lab interpretation codes such as 83020 carry indicator 9 on the global row and 6 on
+    their 26 row)."""
+    indicator = (code_rows.get("") or next(iter(code_rows.values()))).pctc_indicator
     for modifier, allowing in PCTC_ALLOWING.items():
-        if modifier in line.modifiers and indicator not in allowing:
+        if modifier in line.modifiers and modifier not in code_rows and indicator not in allowing:
             component = "professional" if modifier == "26" else "technical"
             raise CreditError(
                 "modifiers",
@@ -235,100 +249,96 @@ def _choose_row(code_rows: dict[str, FeeScheduleRow], modifiers) -> tuple[FeeSch
 
 
 def _apply_bilateral(items: list[_Working], plan: CreditPlan) -> None:
-    """Units and bilateral: set each line's unreduced value (before any ranking)."""
+    """Units and bilateral: give each line its entries (one per unit or per bilateral
+    procedure), before any multiple-procedure rule."""
     paired = _pair_right_and_left(items)
+    factors = BILATERAL_FACTOR if plan.apply_bilateral else BILATERAL_FACTOR_PLAN_OFF
+    rule = f"bilateral {'indicator' if plan.apply_bilateral else 'rule off in the plan, indicator'}"
     for item in items:
         indicator = item.row.bilateral_surgery if item.row else "9"
         units = item.line.units
-        item.value, item.rank_value, item.ranked_units = item.base * units, item.basis, units
-        if item in paired:
-            _bilateral_pair(item, paired[item], indicator, plan)
-        elif item.has("50"):
-            _bilateral_line(item, indicator, plan, how="modifier 50")
-        elif units == 2 and indicator in {"1", "2"}:
-            _bilateral_line(item, indicator, plan, how="2 units")
-        elif units > 1:
-            item.steps.append(f"× {units} units")
-        if (item.has("RT") or item.has("LT")) and item not in paired:
-            item.steps.append("one side (no matching RT/LT line of this code in the case)")
+        how = _bilateral_trigger(item, paired, indicator)
+        if how and indicator == "9":
+            item.entries = [_Entry(item.base, item.basis)]
+            item.steps.append(f"{how}: bilateral indicator 9, the concept does not apply → ×1")
+        elif how and item in paired and item.position > paired[item].position:
+            item.entries = []
+            item.steps.append(f"counted with line {paired[item].position + 1} as one bilateral procedure")
+        elif how:
+            factor = factors[indicator]
+            item.entries = [_Entry(item.base * factor, item.basis * factor, sides=factor)]
+            item.steps.append(f"{how}: {rule} {indicator} → ×{factor}")
+        else:
+            item.entries = [_Entry(item.base, item.basis) for _ in range(units)]
+            if units > 1:
+                item.steps.append(f"× {units} units")
+            if item.has("RT") or item.has("LT"):
+                item.steps.append("one side (no matching RT/LT line of this code in the case)")
+
+
+def _bilateral_trigger(item: _Working, paired: dict, indicator: str) -> str:
+    """What makes this line bilateral, if anything: 50, an RT+LT pair or 2 units."""
+    if item in paired:
+        return f"RT and LT (with line {paired[item].position + 1})"
+    if item.has("50"):
+        return "modifier 50"
+    if item.line.units == 2 and indicator in {"1", "2"}:
+        return "2 units"
+    return ""
 
 
 def _pair_right_and_left(items: list[_Working]) -> dict[_Working, _Working]:
-    """RT and LT lines of one code: each first RT with the first LT after pairing, by entry order."""
+    """RT and LT lines of one code with the same other modifiers, paired in entry order."""
     pairs: dict[_Working, _Working] = {}
     rights = defaultdict(list)
+
+    def key(item: _Working) -> tuple:
+        return item.line.code.code, tuple(sorted(set(item.line.modifiers) - {"RT", "LT"}))
+
     for item in items:
         if item.has("RT") and item.line.units == 1:
-            rights[item.line.code.code].append(item)
+            rights[key(item)].append(item)
     for item in items:
-        if item.has("LT") and item.line.units == 1 and rights[item.line.code.code]:
-            right = rights[item.line.code.code].pop(0)
-            first, second = sorted((right, item), key=lambda working: working.position)
-            pairs[first], pairs[second] = second, first
+        if item.has("LT") and item.line.units == 1 and rights[key(item)]:
+            right = rights[key(item)].pop(0)
+            pairs[right], pairs[item] = item, right
     return pairs
 
 
-def _bilateral_line(item: _Working, indicator: str, plan: CreditPlan, *, how: str) -> None:
-    if indicator == "9":
-        item.value, item.ranked_units = item.base, 1
-        item.steps.append(f"{how}: bilateral indicator 9, the concept does not apply → ×1")
-        return
-    if not plan.apply_bilateral:
-        item.value, item.rank_value, item.ranked_units = item.base * 2, item.basis * 2, 1
-        item.steps.append(f"{how}: bilateral rule off in the plan → both sides in full (×2)")
-        return
-    factor = BILATERAL_FACTOR[indicator]
-    item.value, item.rank_value, item.ranked_units = item.base * factor, item.basis * factor, 1
-    item.steps.append(f"{how}: bilateral indicator {indicator} → ×{factor}")
-
-
-def _bilateral_pair(item: _Working, partner: _Working, indicator: str, plan: CreditPlan) -> None:
-    if indicator in {"3", "9"} or not plan.apply_bilateral:
-        reason = "rule off in the plan" if not plan.apply_bilateral else f"indicator {indicator}"
-        item.steps.append(f"RT and LT: bilateral {reason} → each side counts")
-        return
-    if item.position > partner.position:
-        item.value = item.rank_value = Decimal(0)
-        item.ranked_units = 0
-        item.steps.append(f"counted with line {partner.position + 1} as one bilateral procedure")
-        return
-    factor = BILATERAL_FACTOR[indicator]
-    item.value, item.rank_value = item.base * factor, item.basis * factor
-    item.steps.append(f"RT and LT (line {partner.position + 1}): bilateral indicator {indicator} → ×{factor}")
-
-
 def _apply_endoscopy_families(items: list[_Working], plan: CreditPlan) -> None:
-    """MULT PROC 3: within a family (same ENDO BASE) the first member is whole,
-    each other member earns its value less the base's, and the base itself
-    earns nothing beside a member. The family then ranks as one procedure."""
-    if not plan.apply_multiple_procedure:
-        return
+    """MULT PROC 3: within a family (same ENDO BASE) the first procedure is whole,
+    each other one earns its value less the base's, and the base itself earns
+    nothing beside a member (it is included in it). The family then ranks as
+    one procedure. With the plan's multiple-procedure rule off, members are
+    whole but the base stays included."""
     families: dict[str, list[_Working]] = defaultdict(list)
     for item in items:
         if item.indicator == "3" and item.row.endoscopic_base_code:
             families[item.row.endoscopic_base_code].append(item)
     for base_code, members in families.items():
         bases = [item for item in items if item.line.code.code == base_code and item.indicator != "3"]
-        if len(members) + len(bases) < 2:
+        member_entries = [entry for item in members for entry in item.entries]
+        if len(member_entries) + len(bases) < 2:
+            continue
+        for base in bases:
+            base.entries = []
+            base.steps.append(f"base endoscopy {base_code} is included in its family member → 0")
+        if not plan.apply_multiple_procedure:
             continue
         base_rvu, base_basis = _base_values(
             base_code, members[0].row.release_id, plan, members[0].line.setting
         )
-        ordered = sorted(members, key=_rank_order)
-        for rank, item in enumerate(ordered):
-            if rank > 0:
-                item.value = max(item.value - base_rvu, Decimal(0))
-                item.rank_value = max(item.rank_value - base_basis, Decimal(0))
-                item.steps.append(f"endoscopy family of {base_code}: less the base's {base_rvu}")
-        for base in bases:
-            base.value = base.rank_value = Decimal(0)
-            base.ranked_units = 0
-            base.steps.append(f"base endoscopy {base_code} is included in its family member → 0")
-        family = ordered[0]
-        family.rank_value = sum((item.rank_value for item in ordered), Decimal(0))
-        for item in ordered[1:]:
-            item.ranked_units = 0
-            item.family_head = family
+        owners = {id(entry): item for item in members for entry in item.entries}
+        ordered = sorted(member_entries, key=lambda entry: _entry_order(entry, owners[id(entry)]))
+        for entry in ordered[1:]:
+            entry.value = max(entry.value - base_rvu * entry.sides, Decimal(0))
+            entry.basis = max(entry.basis - base_basis * entry.sides, Decimal(0))
+        for item in members:
+            if any(entry is not ordered[0] for entry in item.entries):
+                item.steps.append(
+                    f"endoscopy family of {base_code}: less the base's {base_rvu} per procedure"
+                )
+            item.family = base_code
 
 
 def _base_values(base_code: str, release_id: int, plan: CreditPlan, setting: str) -> tuple[Decimal, Decimal]:
@@ -340,69 +350,70 @@ def _base_values(base_code: str, release_id: int, plan: CreditPlan, setting: str
     return row.work_rvu, row.work_rvu
 
 
-def _rank_order(item: _Working) -> tuple:
-    """Highest basis first; on a tie the higher credit per unit, the line with more
-    units, then the order entered.
-
-    Lines that tie on all but entry order earn alike whichever ranks first, so
-    a case's total never depends on the order its lines were typed in, even
-    after each line is rounded to the cent.
-    """
-    return (-item.rank_value, -_unit_credit(item), -item.ranked_units, item.position)
-
-
-def _unit_credit(item: _Working) -> Decimal:
-    return item.value / max(item.ranked_units, 1) * item.share
-
-
-@dataclass(order=True)
-class _RankItem:
-    order: tuple  # _rank_order of its line
-    unit: int
-    item: _Working = field(compare=False)
+def _entry_order(entry: "_Entry", item: _Working) -> tuple:
+    """Highest basis first; on a tie the higher credit, the line with more units,
+    then the order entered. Lines that tie on all but entry order earn alike
+    whichever ranks first, so a case's total never depends on typing order,
+    even after each line is rounded to the cent."""
+    return (-entry.basis, -entry.value * item.share, -item.line.units, item.position)
 
 
 def _apply_ranking(items: list[_Working], plan: CreditPlan) -> None:
-    """MULT PROC 1, 2, 3: highest 100%, the rest 50% (indicator 1: 50% then 25%)."""
-    rankable = [
-        item
-        for item in items
-        if item.indicator in RANKED_INDICATORS and item.row.global_days != "ZZZ" and item.ranked_units > 0
-    ]
+    """MULT PROC 1, 2, 3: highest 100%, the rest 50% (indicator 1: 50% then 25%).
+
+    Every unit and every endoscopy family is a procedure; add-ons (ZZZ) never rank.
+    """
     for item in items:
         if item.row and item.row.global_days == "ZZZ":
             item.steps.append("add-on code (ZZZ): never reduced")
+    rankable = [
+        item for item in items if item.indicator in RANKED_INDICATORS and item.row.global_days != "ZZZ"
+    ]
+    groups = _rank_groups(rankable)
+    if len(groups) < 2:
+        return
     if not plan.apply_multiple_procedure:
-        if len(rankable) > 1 or any(item.has("51") for item in rankable):
-            for item in rankable:
-                item.steps.append("multiple-procedure rule off in the plan → 100%")
+        for item in rankable:
+            item.steps.append("multiple-procedure rule off in the plan → 100%")
         return
-    ranked = sorted(
-        _RankItem(_rank_order(item), unit, item) for item in rankable for unit in range(item.ranked_units)
-    )
-    if len(ranked) == 1 and ranked[0].item.has("51"):
-        only = ranked[0].item
-        only.reduction = HALF
-        only.steps.append("modifier 51 alone: reduced as a secondary procedure → 50%")
-        return
-    if len(ranked) < 2:
-        return
-    percents: dict[_Working, list[Decimal]] = defaultdict(list)
-    for rank, entry in enumerate(ranked, start=1):
-        percents[entry.item].append(_rank_percent(rank, entry.item.indicator))
-    total = len(ranked)
-    for item, item_percents in percents.items():
-        item.reduction = sum(item_percents, Decimal(0)) / len(item_percents)
-        ranks = [rank for rank, entry in enumerate(ranked, start=1) if entry.item is item]
-        shown = ", ".join(f"{percent * 100:.0f}%" for percent in item_percents)
-        item.steps.append(f"rank {', '.join(map(str, ranks))} of {total} → {shown}")
-        for member in items:
-            if member.family_head is item:
-                member.reduction = item.reduction
-                member.steps.append(f"ranked with its family (line {item.position + 1}) → {shown}")
+    ordered = sorted(groups, key=lambda group: _entry_order(group[0], group[1]))
+    for rank, (_representative, item, entries) in enumerate(ordered, start=1):
+        percent = _rank_percent(rank, item.indicator)
+        for member_entry in entries:
+            member_entry.percent = percent
+    for item in rankable:
+        shown = [f"{entry.percent * 100:.0f}%" for entry in item.entries]
+        if shown:
+            ranks = [
+                rank
+                for rank, group in enumerate(ordered, start=1)
+                if any(e in group[2] for e in item.entries)
+            ]
+            item.steps.append(f"rank {', '.join(map(str, ranks))} of {len(ordered)} → {', '.join(shown)}")
+
+
+def _rank_groups(items: list[_Working]) -> list[tuple]:
+    """(representative entry, its line, all entries ranked together): one per unit,
+    one per endoscopy family."""
+    groups: list[tuple] = []
+    families: dict[str, list[tuple]] = defaultdict(list)
+    for item in items:
+        for entry in item.entries:
+            if item.family:
+                families[item.family].append((entry, item))
+            else:
+                groups.append((entry, item, [entry]))
+    for members in families.values():
+        head_entry, head = min(members, key=lambda pair: _entry_order(*pair))
+        combined = _Entry(sum(e.value for e, _ in members), sum(e.basis for e, _ in members))
+        groups.append((combined, head, [entry for entry, _ in members]))
+    return groups
 
 
 def _rank_percent(rank: int, indicator: str) -> Decimal:
+    # The RVU26B readme prints the indicator-1 schedule as "100%, 50%, 26%, and by
+    # report"; the Medicare Claims Processing Manual and this issue's rules say 25%
+    # for the third procedure on. No 2025 or 2026 row carries indicator 1.
     if rank == 1:
         return ONE
     if indicator == "1" and rank > 2:
@@ -412,20 +423,34 @@ def _rank_percent(rank: int, indicator: str) -> Decimal:
 
 def _apply_imaging(items: list[_Working], plan: CreditPlan) -> None:
     """MULT PROC 4: the professional component of each image after the first is reduced 5%."""
-    imaging = [item for item in items if item.indicator == "4" and item.value > 0]
-    if len(imaging) < 2 or not plan.apply_multiple_procedure:
+    pairs = [(entry, item) for item in items if item.indicator == "4" for entry in item.entries]
+    if len(pairs) < 2 or not plan.apply_multiple_procedure:
         return
-    ordered = sorted(imaging, key=_rank_order)
-    for rank, item in enumerate(ordered, start=1):
-        if rank > 1:
-            item.reduction = IMAGING_SUBSEQUENT
-            item.steps.append(f"imaging rank {rank} of {len(ordered)} → 95% (professional component)")
+    ordered = sorted(pairs, key=lambda pair: _entry_order(*pair))
+    for entry, _ in ordered[1:]:
+        entry.percent = IMAGING_SUBSEQUENT
+    for item in {id(item): item for _, item in pairs}.values():
+        ranks = [rank for rank, (entry, _) in enumerate(ordered, start=1) if entry in item.entries]
+        shown = ", ".join("100%" if rank == 1 else "95%" for rank in ranks)
+        item.steps.append(f"imaging rank {', '.join(map(str, ranks))} of {len(ordered)} → {shown}")
+
+
+def _zero_lone_status_t(items: list[_Working]) -> None:
+    """Status T is paid only when no other service is paid the same day (Attachment A)."""
+    others_paid = [item for item in items if item.row and item.row.status_code in {"A", "R"}]
+    for item in items:
+        if item.row and item.row.status_code == "T" and others_paid:
+            item.zero_reason = "status T: bundled when another service is paid in the same session"
 
 
 def _apply_modifier_shares(item: _Working, plan: CreditPlan) -> None:
     row = item.row
-    if row is None:
-        return
+    if row is not None:
+        _apply_surgery_shares(item, row, plan)
+    _apply_reduced_service_shares(item, plan, has_53_row=row is not None and row.modifier == "53")
+
+
+def _apply_surgery_shares(item: _Working, row: FeeScheduleRow, plan: CreditPlan) -> None:
     if any(item.has(modifier) for modifier in ASSISTANT_MODIFIERS | {"AS"}):
         _assistant_share(item, row, plan)
     if item.has("62"):
@@ -436,6 +461,9 @@ def _apply_modifier_shares(item: _Working, plan: CreditPlan) -> None:
         _indicator_share(
             item, row.team_surgery, "team surgery (66), by report", plan.team_surgery_share, True
         )
+
+
+def _apply_reduced_service_shares(item: _Working, plan: CreditPlan, *, has_53_row: bool) -> None:
     for modifier, share, what in (
         ("52", plan.reduced_service_share, "reduced service (52)"),
         ("73", plan.discontinued_before_anesthesia_share, "discontinued before anesthesia (73)"),
@@ -444,7 +472,7 @@ def _apply_modifier_shares(item: _Working, plan: CreditPlan) -> None:
         if item.has(modifier):
             item.share *= share
             item.steps.append(f"{what}: plan share {share * 100:g}%")
-    if item.has("53") and row.modifier != "53":
+    if item.has("53") and not has_53_row:
         item.share *= plan.discontinued_share
         item.steps.append(f"discontinued (53, no 53 row): plan share {plan.discontinued_share * 100:g}%")
 
@@ -489,5 +517,6 @@ def _indicator_share(item: _Working, indicator: str, what: str, share: Decimal, 
 def _finish(item: _Working, release: Release) -> LineCredit:
     if item.zero_reason:
         return LineCredit(release, item.row, Decimal("0.00"), [*item.steps, f"{item.zero_reason} → 0.00"])
-    work_rvu = round_credit(item.value * item.reduction * item.share)
+    value = sum((entry.value * entry.percent for entry in item.entries), Decimal(0))
+    work_rvu = round_credit(value * item.share)
     return LineCredit(release, item.row, work_rvu, [*item.steps, f"= {work_rvu}"])

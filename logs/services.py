@@ -109,14 +109,26 @@ def procedure_log_create(
 
 def procedure_log_matches(log: ProcedureLog, fields: dict) -> bool:
     """Whether `fields` describe `log`: a retry of the same upload, not a new log."""
+    case = fields.get("case")
     return (
         log.code_id == fields["code"].code
-        and log.performed_on == fields["performed_on"]
+        and log.performed_on == (case.performed_on if case else fields["performed_on"])
         and log.modifiers == fields["modifiers"]
         and log.units == fields["units"]
         and log.setting == fields["setting"]
         and log.note == fields["note"]
-        and log.case_id == (fields["case"].pk if fields.get("case") else None)
+        and log.case_id == (case.pk if case else None)
+    )
+
+
+def case_matches(case: Case, fields: dict) -> bool:
+    """Whether `fields` describe `case`: a retried upload, not a different case."""
+    wanted = [
+        (line["code"].code, list(line.get("modifiers", [])), line.get("units", 1)) for line in fields["lines"]
+    ]
+    held = [(log.code_id, log.modifiers, log.units) for log in case.lines.order_by("id")]
+    return (
+        case.performed_on == fields["performed_on"] and case.setting == fields["setting"] and held == wanted
     )
 
 

@@ -28,6 +28,7 @@ from .serializers import (
 )
 from .services import (
     case_create,
+    case_matches,
     credit_plan_assign,
     credit_plan_changed,
     credit_plan_unassign,
@@ -89,10 +90,7 @@ class ProcedureLogViewSet(
         if created:
             return Response(self.get_serializer(log).data, status=status.HTTP_201_CREATED)
         if not procedure_log_matches(log, fields):
-            detail = "A different log already has this client_id; make a new client_id for a new log."
-            return Response(
-                {"detail": detail, "existing": self.get_serializer(log).data}, status=status.HTTP_409_CONFLICT
-            )
+            return _conflict("log", self.get_serializer(log).data)
         return Response(self.get_serializer(log).data, status=status.HTTP_200_OK)
 
     def update(self, request, *args, **kwargs):
@@ -126,6 +124,11 @@ class TotalsView(APIView):
             group=params.validated_data["group"],
         )
         return Response(TotalsSerializer(totals).data)
+
+
+def _conflict(kind: str, existing: dict) -> Response:
+    detail = f"A different {kind} already has this client_id; make a new client_id for a new {kind}."
+    return Response({"detail": detail, "existing": existing}, status=status.HTTP_409_CONFLICT)
 
 
 @contextmanager
@@ -172,6 +175,8 @@ class CaseViewSet(
         with credit_errors_as_validation_errors(lines_field="lines"):
             case, created = case_create(user=request.user, **fields)
         case = self.get_queryset().get(pk=case.pk)
+        if not created and not case_matches(case, fields):
+            return _conflict("case", self.get_serializer(case).data)
         status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(self.get_serializer(case).data, status=status_code)
 
@@ -180,17 +185,19 @@ class CaseViewSet(
         case = self.get_object()
         line = CaseLineSerializer(data=request.data, context=self.get_serializer_context())
         line.is_valid(raise_exception=True)
-        fields = dict(line.validated_data)
+        fields = {
+            **line.validated_data,
+            "client_id": line.validated_data.get("client_id") or uuid.uuid4(),
+            "performed_on": case.performed_on,
+            "setting": case.setting,
+            "case": case,
+        }
         with credit_errors_as_validation_errors():
-            log, _ = procedure_log_create(
-                user=request.user,
-                client_id=fields.pop("client_id", None) or uuid.uuid4(),
-                performed_on=case.performed_on,
-                setting=case.setting,
-                case=case,
-                **fields,
-            )
-        return Response(ProcedureLogSerializer(log, context=self.get_serializer_context()).data, status=201)
+            log, created = procedure_log_create(user=request.user, **fields)
+        data = ProcedureLogSerializer(log, context=self.get_serializer_context()).data
+        if not created and not procedure_log_matches(log, fields):
+            return _conflict("log", data)
+        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class PreviewView(APIView):

@@ -205,3 +205,47 @@ def test_withdrawing_a_plan_puts_the_earlier_rules_back(owner_client):
     after = owner_client.get(f"/api/v1/cases/{case['id']}/").json()["lines"][0]
     assert (case["lines"][0]["work_rvu"], during, after["work_rvu"]) == ("3.06", "19.11", "3.06")
     assert after["credit_plan"] is None
+
+
+@pytest.mark.parametrize("field", ["reduced_service_share", "assistant_share", "team_surgery_share"])
+@pytest.mark.parametrize("value", ["-0.5", "1.01", "9.9999"])
+def test_plan_shares_must_lie_between_0_and_1(owner_client, field, value):
+    response = owner_client.post("/api/v1/plans/", {"name": "bad", field: value}, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_retrying_a_line_posted_into_a_case_is_not_a_conflict(owner_client):
+    case = create_case(owner_client, {"code": "27447"}).json()
+    body = {"code": "20610", "performed_on": "2026-08-01", "case": case["id"], "client_id": str(uuid.uuid4())}
+
+    first = owner_client.post("/api/v1/logs/", body, format="json")
+    again = owner_client.post("/api/v1/logs/", body, format="json")
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["performed_on"] == DAY  # a case's lines share its date
+
+
+def test_adding_a_line_with_another_logs_client_id_is_a_conflict(owner_client):
+    other = owner_client.post("/api/v1/logs/", {"code": "20610", "performed_on": DAY}, format="json").json()
+    case = create_case(owner_client, {"code": "27447"}).json()
+
+    response = owner_client.post(
+        f"/api/v1/cases/{case['id']}/lines/",
+        {"code": "43235", "client_id": other["client_id"]},
+        format="json",
+    )
+
+    assert response.status_code == 409
+    assert response.json()["existing"]["id"] == other["id"]
+
+
+def test_reusing_a_case_client_id_for_other_lines_is_a_conflict(owner_client):
+    client_id = str(uuid.uuid4())
+    create_case(owner_client, {"code": "27447"}, client_id=client_id)
+
+    response = create_case(owner_client, {"code": "99213"}, client_id=client_id)
+
+    assert response.status_code == 409
+    assert Case.objects.count() == 1
