@@ -203,6 +203,26 @@ PLAN_CASES = {
         ["27447-50"],
         ["38.22"],
     ),
+    "bilateral off: 27447-RT + 27447-LT earn what 27447-50 does, 19.11 x 2": (
+        {"apply_bilateral": False},
+        ["27447-RT", "27447-LT"],
+        ["38.22", "0.00"],
+    ),
+    "bilateral off: 63047-50 (14.99, BILAT 2, RVUs already both sides) stays x1": (
+        {"apply_bilateral": False},
+        ["63047-50"],
+        ["14.99"],
+    ),
+    "bilateral off: 92014-50 (1.42, BILAT 2, RVUs already both sides) stays x1": (
+        {"apply_bilateral": False},
+        ["92014-50"],
+        ["1.42"],
+    ),
+    "multiple-procedure rule off: the base endoscopy 43235 is still included in 43239": (
+        {"apply_multiple_procedure": False},
+        ["43239", "43235"],
+        ["2.33", "0.00"],
+    ),
     "assistant rule off: 27447-80 full": ({"apply_assistant": False}, ["27447-80"], ["19.11"]),
     "assistant share 20%: 19.11 x .2 = 3.822": (
         {"assistant_share": Decimal("0.20")},
