@@ -72,3 +72,59 @@ class CodeQuerySerializer(serializers.Serializer):
 
 class CodeDateQuerySerializer(serializers.Serializer):
     date = serializers.DateField(required=False, help_text="Date of service (default: today).")
+
+
+class ReleaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Release
+        fields = [
+            "name",
+            "year",
+            "quarter",
+            "is_correction",
+            "effective_on",
+            "released_on",
+            "title",
+            "conversion_factor",
+            "qp_conversion_factor",
+            "source_filename",
+            "rows_file_name",
+            "source_sha256",
+            "row_count",
+            "code_count",
+            "imported_at",
+        ]
+
+
+class ReleaseDiffQuerySerializer(serializers.Serializer):
+    against = serializers.CharField(help_text="Name of the release to compare with, e.g. RVU25D.")
+    limit = serializers.IntegerField(
+        min_value=0, max_value=20000, default=200, help_text="Most entries listed per kind of change."
+    )
+
+
+class DiffRowSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    modifier = serializers.CharField(allow_blank=True)
+    description = serializers.CharField()
+
+
+class WorkRvuChangeSerializer(DiffRowSerializer):
+    old = serializers.DecimalField(max_digits=7, decimal_places=2)
+    new = serializers.DecimalField(max_digits=7, decimal_places=2)
+    delta = serializers.DecimalField(max_digits=8, decimal_places=2)
+
+
+class StatusChangeSerializer(DiffRowSerializer):
+    old = serializers.CharField()
+    new = serializers.CharField()
+
+
+class ReleaseDiffSerializer(serializers.Serializer):
+    release = serializers.CharField()
+    against = serializers.CharField()
+    counts = serializers.DictField(child=serializers.IntegerField())
+    added = DiffRowSerializer(many=True)
+    removed = DiffRowSerializer(many=True)
+    work_rvu_changed = WorkRvuChangeSerializer(many=True)
+    status_changed = StatusChangeSerializer(many=True)

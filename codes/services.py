@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from .importing.errors import ReleaseFileError
 from .importing.identity import ReleaseIdentity, identify_release
@@ -119,6 +119,7 @@ def release_import(
             release.save()
             _save_codes(release, rows)
             _save_rows(release, parsed, rows, report)
+        _refresh_planner_statistics()
     except IntegrityError:
         # Another import of the same file or release committed first.
         winner = Release.objects.filter(source_sha256=upload.sha256).first()
@@ -142,6 +143,15 @@ def release_import(
         result.seconds,
     )
     return result
+
+
+def _refresh_planner_statistics() -> None:
+    """Tell PostgreSQL's planner about the ~19,000 new rows at once, rather than
+    whenever autovacuum gets to them: until then a release diff plans badly (9 s
+    instead of under 1 s on RVU26B against RVU26C)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {FeeScheduleRow._meta.db_table}")
 
 
 def _refuse_second_file_for_release(identity: ReleaseIdentity, upload: ReleaseUpload) -> None:

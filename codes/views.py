@@ -1,10 +1,12 @@
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from .diff import release_diff
 from .models import Code, Release
 from .selectors import code_rows_on, code_search, find_code
 from .serializers import (
@@ -12,6 +14,9 @@ from .serializers import (
     CodeDetailSerializer,
     CodeQuerySerializer,
     CodeSearchResultSerializer,
+    ReleaseDiffQuerySerializer,
+    ReleaseDiffSerializer,
+    ReleaseSerializer,
 )
 
 
@@ -62,3 +67,25 @@ def _missing_rows_message(code: str, day, release: Release | None) -> str:
 def _gap(release: Release, day) -> str:
     note = release.missing_release_note(day)
     return f"{note[0].upper()}{note[1:]}." if note else ""
+
+
+class ReleaseViewSet(viewsets.ReadOnlyModelViewSet):
+    """The CMS fee schedule releases loaded, newest first, and what changed between two."""
+
+    queryset = Release.objects.all()
+    serializer_class = ReleaseSerializer
+    permission_classes = [AllowAny]
+    lookup_field = "name"
+    lookup_value_regex = "RVU[0-9]{2}[A-D]R?"
+
+    @extend_schema(parameters=[ReleaseDiffQuerySerializer], responses=ReleaseDiffSerializer)
+    @action(detail=True)
+    def diff(self, request, name: str):
+        params = ReleaseDiffQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        release = self.get_object()
+        against = Release.objects.filter(name=params.validated_data["against"].strip().upper()).first()
+        if against is None:
+            raise NotFound(f"No release {params.validated_data['against']!r} is loaded.")
+        diff = release_diff(release=release, against=against, limit=params.validated_data["limit"])
+        return Response(ReleaseDiffSerializer(diff).data)
