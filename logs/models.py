@@ -91,3 +91,25 @@ class ProcedureLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code_id} on {self.performed_on:%Y-%m-%d}"
+
+
+class ReleaseRepricing(models.Model):
+    """What a release's recompute did to one user's logs, for "re-priced under RVU26C: +1.24 wRVU"."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="repricings")
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="+")
+    previous_release = models.ForeignKey(Release, on_delete=models.SET_NULL, null=True, related_name="+")
+    logs = models.PositiveIntegerField()
+    work_rvu_before = models.DecimalField(max_digits=12, decimal_places=2)
+    work_rvu_after = models.DecimalField(max_digits=12, decimal_places=2)
+    codes_changed = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "release"], name="one_repricing_per_user_release")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} under {self.release_id}"

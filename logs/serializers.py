@@ -7,9 +7,10 @@ from rest_framework import serializers
 
 from codes.selectors import find_code
 
-from .models import Case, ProcedureLog
+from .models import Case, ProcedureLog, ReleaseRepricing
 from .plans import CreditPlan, PlanAssignment
 from .privacy import looks_like_patient_identifier
+from .recompute import repricing_message
 from .selectors import TOTAL_GROUPS
 
 CODE_FORMAT = re.compile(r"[0-9A-Z]{5}")
@@ -293,3 +294,30 @@ class PlanAssignmentSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None and request.user.is_authenticated:
             self.fields["plan"].queryset = CreditPlan.objects.filter(owner=request.user)
+
+
+class ReleaseRepricingSerializer(serializers.ModelSerializer):
+    release = serializers.CharField(source="release.name")
+    previous_release = serializers.CharField(source="previous_release.name", allow_null=True)
+    work_rvu_delta = serializers.SerializerMethodField()
+    message = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReleaseRepricing
+        fields = [
+            "release",
+            "previous_release",
+            "logs",
+            "work_rvu_before",
+            "work_rvu_after",
+            "work_rvu_delta",
+            "codes_changed",
+            "message",
+            "created_at",
+        ]
+
+    def get_work_rvu_delta(self, repricing: ReleaseRepricing) -> str:
+        return str(repricing.work_rvu_after - repricing.work_rvu_before)
+
+    def get_message(self, repricing: ReleaseRepricing) -> str:
+        return repricing_message(repricing)

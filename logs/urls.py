@@ -7,6 +7,7 @@ from .views import (
     PlanAssignmentViewSet,
     PreviewView,
     ProcedureLogViewSet,
+    ReleaseRepricingViewSet,
     TotalsView,
 )
 
@@ -15,6 +16,7 @@ router.register("logs", ProcedureLogViewSet, basename="log")
 router.register("cases", CaseViewSet, basename="case")
 router.register("plans", CreditPlanViewSet, basename="plan")
 router.register("plan-assignments", PlanAssignmentViewSet, basename="plan-assignment")
+router.register("repricings", ReleaseRepricingViewSet, basename="repricing")
 
 urlpatterns = [
     *router.urls,

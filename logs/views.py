@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .credit import CreditError, Line
-from .models import Case, ProcedureLog
+from .models import Case, ProcedureLog, ReleaseRepricing
 from .plans import CreditPlan, PlanAssignment
 from .selectors import procedure_logs_for, work_rvu_totals
 from .serializers import (
@@ -23,6 +23,7 @@ from .serializers import (
     PreviewResultSerializer,
     PreviewSerializer,
     ProcedureLogSerializer,
+    ReleaseRepricingSerializer,
     TotalsQuerySerializer,
     TotalsSerializer,
 )
@@ -290,3 +291,17 @@ class PlanAssignmentViewSet(
     def perform_destroy(self, instance):
         with credit_errors_as_validation_errors():
             credit_plan_unassign(assignment=instance)
+
+
+class ReleaseRepricingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """What each new release did to your logs, e.g. "Your logs from 2026-07-01 were
+    re-priced under RVU26C: +1.24 wRVU on 3 codes"."""
+
+    serializer_class = ReleaseRepricingSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ReleaseRepricing.objects.none()
+        return ReleaseRepricing.objects.filter(user=self.request.user).select_related(
+            "release", "previous_release"
+        )

@@ -4,6 +4,7 @@ from codes.bundled import bundled_release_paths
 from codes.importing.errors import ReleaseFileError
 from codes.progress import TerminalProgress
 from codes.services import release_import
+from logs.tasks import queue_release_recompute
 
 
 class Command(BaseCommand):
@@ -17,3 +18,5 @@ class Command(BaseCommand):
                 except ReleaseFileError as error:
                     raise CommandError(f"Import refused, nothing was written. {error}") from None
             self.stdout.write(result.summary)
+            if result.created:
+                self.stdout.write(queue_release_recompute(result.release))

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from codes.importing.errors import ReleaseFileError
 from codes.progress import TerminalProgress
 from codes.services import release_import
+from logs.tasks import queue_release_recompute
 
 
 class Command(BaseCommand):
@@ -48,3 +49,5 @@ class Command(BaseCommand):
         for column in result.ignored_columns:
             self.stderr.write(self.style.WARNING(f"Ignored an unknown column: {column}"))
         self.stdout.write(self.style.SUCCESS(result.summary))
+        if result.created:
+            self.stdout.write(queue_release_recompute(result.release))
