@@ -12,7 +12,8 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # collectstatic reads settings but needs no real secret or database.
 RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
-    && useradd --create-home --uid 1000 rvuedge
+    && useradd --create-home --uid 1000 rvuedge \
+    && mkdir -p /app/var/media && chown -R rvuedge /app/var/media
 USER rvuedge
 
 EXPOSE 8000

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Code, FeeScheduleRow, Release
+from .models import Code, FeeScheduleRow, Release, ReleaseUpload
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -36,3 +36,12 @@ class FeeScheduleRowAdmin(ReadOnlyAdmin):
     list_select_related = ["release"]
     search_fields = ["code__code", "description"]
     show_full_result_count = False
+
+
+@admin.register(ReleaseUpload)
+class ReleaseUploadAdmin(ReadOnlyAdmin):
+    """Uploads are made through the API (POST /api/v1/release-uploads/); here staff watch them."""
+
+    list_display = ["original_name", "state", "release", "progress_stage", "progress_done", "progress_total"]
+    list_filter = ["state"]
+    readonly_fields = [field.name for field in ReleaseUpload._meta.fields]

@@ -8,6 +8,7 @@ releases value it, so searches and logs have one place to point at.
 
 import datetime
 import re
+import uuid
 from decimal import Decimal
 
 from django.db import models
@@ -193,3 +194,44 @@ class FeeScheduleRow(models.Model):
 
     def total_rvu(self, *, facility: bool) -> Decimal:
         return self.facility_total if facility else self.non_facility_total
+
+
+def release_upload_path(upload: "ReleaseUpload", filename: str) -> str:
+    """A folder of its own, so the file keeps the name CMS gave it (RVU26A.zip names the release)."""
+    return f"release-uploads/{uuid.uuid4().hex}/{filename}"
+
+
+class ReleaseUpload(models.Model):
+    """A release file an admin uploaded, and how far its import has got."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        IMPORTING = "importing"
+        RECOMPUTING = "recomputing"
+        READY = "ready"
+        FAILED = "failed"
+
+    file = models.FileField(upload_to=release_upload_path)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    release_name = models.CharField(max_length=12, blank=True, help_text="Override, e.g. RVU26AR.")
+    effective_on = models.DateField(null=True, blank=True, help_text="Override of the quarter's first day.")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
+    error = models.TextField(
+        blank=True, help_text="Why the import failed: file, line and column where known."
+    )
+    progress_stage = models.CharField(max_length=20, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    release = models.ForeignKey(
+        Release, on_delete=models.SET_NULL, null=True, blank=True, related_name="uploads"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.state})"

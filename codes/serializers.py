@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from .indicators import global_days_meaning, status_meaning
-from .models import Code, FeeScheduleRow, Release
+from .models import Code, FeeScheduleRow, Release, ReleaseUpload
 
 
 class ReleaseSummarySerializer(serializers.ModelSerializer):
@@ -128,3 +128,40 @@ class ReleaseDiffSerializer(serializers.Serializer):
     removed = DiffRowSerializer(many=True)
     work_rvu_changed = WorkRvuChangeSerializer(many=True)
     status_changed = StatusChangeSerializer(many=True)
+
+
+class ReleaseUploadSerializer(serializers.ModelSerializer):
+    file = serializers.FileField(
+        write_only=True, help_text="The CMS release ZIP, or its PPRRVU CSV, TXT or XLSX."
+    )
+    release = serializers.CharField(source="release.name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ReleaseUpload
+        fields = [
+            "id",
+            "file",
+            "original_name",
+            "size",
+            "release_name",
+            "effective_on",
+            "state",
+            "error",
+            "progress_stage",
+            "progress_done",
+            "progress_total",
+            "release",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "original_name",
+            "size",
+            "state",
+            "error",
+            "progress_stage",
+            "progress_done",
+            "progress_total",
+            "created_at",
+            "updated_at",
+        ]

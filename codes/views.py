@@ -1,13 +1,19 @@
+from django.db import transaction
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.response import Response
 
+from logs.releases import release_upload_create
+from logs.tasks import import_release_upload
+
 from .diff import release_diff
-from .models import Code, Release
+from .importing.errors import ReleaseFileError
+from .models import Code, Release, ReleaseUpload
 from .selectors import code_rows_on, code_search, find_code
 from .serializers import (
     CodeDateQuerySerializer,
@@ -17,6 +23,7 @@ from .serializers import (
     ReleaseDiffQuerySerializer,
     ReleaseDiffSerializer,
     ReleaseSerializer,
+    ReleaseUploadSerializer,
 )
 
 
@@ -89,3 +96,31 @@ class ReleaseViewSet(viewsets.ReadOnlyModelViewSet):
             raise NotFound(f"No release {params.validated_data['against']!r} is loaded.")
         diff = release_diff(release=release, against=against, limit=params.validated_data["limit"])
         return Response(ReleaseDiffSerializer(diff).data)
+
+
+@extend_schema_view(create=extend_schema(request={"multipart/form-data": ReleaseUploadSerializer}))
+class ReleaseUploadViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Staff only: upload a CMS release and watch it import (state queued, importing,
+    recomputing, ready or failed with the reason; progress as rows done of rows total).
+    The file is checked before it is stored (size, kind by content, ZIP members)."""
+
+    queryset = ReleaseUpload.objects.select_related("release")
+    serializer_class = ReleaseUploadSerializer
+    permission_classes = [IsAdminUser]
+    parser_classes = [MultiPartParser, FormParser]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        try:
+            upload = release_upload_create(
+                file=data["file"],
+                uploaded_by=self.request.user,
+                release_name=data.get("release_name", ""),
+                effective_on=data.get("effective_on"),
+            )
+        except ReleaseFileError as error:
+            raise ValidationError({"file": [str(error)]}) from None
+        serializer.instance = upload
+        transaction.on_commit(lambda: import_release_upload.delay(upload.pk))

@@ -9,9 +9,10 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from codes.models import Release
+from codes.models import Release, ReleaseUpload
 
 from .recompute import release_recompute
+from .releases import release_upload_process
 
 RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5}
 
@@ -20,6 +21,12 @@ RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retri
 def recompute_release(release_id: int) -> int:
     release = Release.objects.filter(pk=release_id).first()
     return release_recompute(release=release) if release else 0
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
+def import_release_upload(upload_id: int) -> str:
+    upload = ReleaseUpload.objects.filter(pk=upload_id).first()
+    return release_upload_process(upload=upload).state if upload else "missing"
 
 
 def queue_release_recompute(release: Release) -> str:

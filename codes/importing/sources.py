@@ -175,3 +175,16 @@ def _read_member(archive: zipfile.ZipFile, zip_name: str, info: zipfile.ZipInfo)
             f"member {info.filename} cannot be read ({error}); re-download the release from CMS",
             filename=zip_name,
         ) from None
+
+
+def precheck_upload(name: str, data: bytes, *, max_bytes: int) -> None:
+    """Cheap checks before an upload is stored and queued: size, kind of file by its
+    bytes, and for archives the number and unpacked size of their members."""
+    if len(data) > max_bytes:
+        raise ReleaseFileError(f"is {len(data):,} bytes; the limit is {max_bytes:,}", filename=name)
+    if not data:
+        raise ReleaseFileError("is empty", filename=name)
+    if data.startswith(b"PK"):
+        _check_archive(name, data)
+    elif b"\x00" in data[:4096]:
+        raise ReleaseFileError("is neither a ZIP, an XLSX nor a CSV or TXT text file", filename=name)

@@ -1,0 +1,97 @@
+"""Staff upload a release through the API; it imports (in-process in tests, where no
+broker is set) and re-prices logs; a bad file fails with the reason and changes nothing."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from codes.models import FeeScheduleRow, Release, ReleaseUpload
+
+CMS = Path(settings.DATA_DIR) / "cms"
+
+
+def upload(client, name: str, content: bytes, **fields):
+    return client.post(
+        "/api/v1/release-uploads/", {"file": SimpleUploadedFile(name, content), **fields}, format="multipart"
+    )
+
+
+def test_staff_upload_a_corrected_release_and_watch_it_become_ready(
+    staff_client, owner_client, django_capture_on_commit_callbacks
+):
+    visit = owner_client.post(
+        "/api/v1/logs/", {"code": "99213", "performed_on": "2026-08-03"}, format="json"
+    ).json()
+    content = (
+        (CMS / "rvu26c" / "PPRRVU2026_Jul_nonQPP.csv")
+        .read_bytes()
+        .replace(
+            b"99213,,Office o/p est low 20 min,A,,1.30,1.46,,0.33,,0.09,2.85,1.72,",
+            b"99213,,Office o/p est low 20 min,A,,1.40,1.46,,0.33,,0.09,2.95,1.82,",
+        )
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(staff_client, "PPRRVU2026_Jul_nonQPP.csv", content, release_name="RVU26CR")
+
+    body = staff_client.get(f"/api/v1/release-uploads/{response.json()['id']}/").json()
+    assert response.status_code == 201
+    assert (body["state"], body["release"], body["error"]) == ("ready", "RVU26CR", "")
+    assert body["progress_stage"] == "recomputing"
+    relogged = owner_client.get(f"/api/v1/logs/{visit['id']}/").json()
+    assert (visit["work_rvu"], relogged["work_rvu"], relogged["release"]) == ("1.30", "1.40", "RVU26CR")
+
+
+def test_a_bad_file_fails_with_its_reason_and_changes_nothing(
+    staff_client, django_capture_on_commit_callbacks
+):
+    before = (Release.objects.count(), FeeScheduleRow.objects.count())
+    content = (
+        (CMS / "rvu26c" / "PPRRVU2026_Jul_nonQPP.csv").read_bytes().replace(b",2.85,1.72,", b",9.85,1.72,", 1)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(staff_client, "PPRRVU2026_Jul_nonQPP.csv", content, release_name="RVU26CR")
+
+    stored = ReleaseUpload.objects.get(pk=response.json()["id"])
+    assert stored.state == "failed"
+    assert stored.error.startswith("PPRRVU2026_Jul_nonQPP.csv, line ")
+    assert "column NON-FACILITY TOTAL: 9.85 does not equal" in stored.error
+    assert (Release.objects.count(), FeeScheduleRow.objects.count()) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [("empty.csv", b"", "is empty"), ("photo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "neither a ZIP")],
+)
+def test_files_that_cannot_be_releases_are_refused_before_they_are_stored(
+    staff_client, name, content, message
+):
+    response = upload(staff_client, name, content)
+
+    assert response.status_code == 400
+    assert message in response.json()["file"][0]
+    assert not ReleaseUpload.objects.exists()
+
+
+def test_a_zip_with_too_many_members_is_refused_before_it_is_stored(staff_client):
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for number in range(201):
+            archive.writestr(f"file{number}.txt", b"x")
+
+    response = upload(staff_client, "RVU26D.zip", buffer.getvalue())
+
+    assert response.status_code == 400
+    assert "holds 201 files" in response.json()["file"][0]
+
+
+def test_only_staff_may_upload_or_see_uploads(owner_client, anonymous_client):
+    assert upload(owner_client, "x.csv", b"HCPCS").status_code == 403
+    assert owner_client.get("/api/v1/release-uploads/").status_code == 403
+    assert anonymous_client.get("/api/v1/release-uploads/").status_code == 401
