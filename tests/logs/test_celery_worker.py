@@ -63,9 +63,9 @@ def start_worker() -> subprocess.Popen:
     }
     command = [sys.executable, "-m", "celery", "-A", "rvuedge", "worker", "--pool=solo", "--loglevel=INFO"]
     command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"]
-    return subprocess.Popen(
-        command, env=env, cwd=settings.BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    # RVUEDGE_WORKER_LOG=/tmp/worker.log keeps the worker's output for a failing run.
+    log = open(os.environ.get("RVUEDGE_WORKER_LOG", os.devnull), "a")  # noqa: SIM115
+    return subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT)
 
 
 @pytest.fixture
@@ -85,6 +85,13 @@ def broker(transactional_db):
         broker_url=previous["broker_url"],
         broker_transport_options=previous["broker_transport_options"],
     )
+
+
+def enqueue_recompute(release_id: int) -> None:
+    """Send the task over an explicit connection to the test broker: the app's cached
+    producer pool may have been made before this test pointed the app at Redis."""
+    with celery_app.connection_for_write(BROKER) as connection_to_broker:
+        recompute_release.apply_async(args=[release_id], connection=connection_to_broker)
 
 
 def wait_until(condition, *, seconds: float, what: str) -> None:
@@ -130,7 +137,7 @@ def test_a_worker_moves_logs_from_the_new_release_date_on_and_no_earlier(broker)
     rvu26c = release_import(path=CMS / "rvu26c" / "PPRRVU2026_Jul_nonQPP.csv").release
     worker = start_worker()
     try:
-        recompute_release.delay(rvu26c.pk)
+        enqueue_recompute(rvu26c.pk)
         wait_until(
             lambda: ProcedureLog.objects.filter(release=rvu26c).count() == 3, seconds=60, what="the recompute"
         )
@@ -155,7 +162,7 @@ def test_a_worker_killed_mid_recompute_converges_once_restarted(broker):
     total_logs = ProcedureLog.objects.count()  # 1,440 logs, all under RVU26C from July 2026
 
     worker = start_worker()
-    recompute_release.delay(rvu26c.pk)
+    enqueue_recompute(rvu26c.pk)
     wait_until(lambda: ProcedureLog.objects.filter(release=rvu26c).exists(), seconds=60, what="a first chunk")
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait(timeout=30)
