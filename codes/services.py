@@ -233,12 +233,40 @@ def _save_codes(release: Release, rows: list[dict]) -> None:
 
 
 def _save_rows(release: Release, parsed: ParsedFile, rows: list[dict], report: ProgressCallback) -> None:
+    if connection.vendor == "postgresql":
+        _copy_rows(release, parsed, rows, report)
+        return
     lines = [raw.line for raw in parsed.rows]
     for start in range(0, len(rows), SAVE_BATCH_SIZE):
         end = start + SAVE_BATCH_SIZE
         batch = zip(lines[start:end], rows[start:end], strict=True)
         FeeScheduleRow.objects.bulk_create([_row(release, line, values) for line, values in batch])
         report("saving", min(end, len(rows)), len(rows))
+
+
+def _copy_rows(release: Release, parsed: ParsedFile, rows: list[dict], report: ProgressCallback) -> None:
+    """PostgreSQL: stream the checked rows with COPY, many times faster than INSERTs.
+
+    The values were already checked and converted, so they go in as they are;
+    the surrounding transaction still makes the import all or nothing.
+    """
+    fields = [field for field in FeeScheduleRow._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    table = connection.ops.quote_name(FeeScheduleRow._meta.db_table)
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for number, (raw, values) in enumerate(zip(parsed.rows, rows, strict=True), start=1):
+            copy.write_row([_copy_value(field, release, raw.line, values) for field in fields])
+            if number % SAVE_BATCH_SIZE == 0:
+                report("saving", number, len(rows))
+    report("saving", len(rows), len(rows))
+
+
+def _copy_value(field, release: Release, line: int, values: dict):
+    if field.name == "release":
+        return release.pk
+    if field.name == "source_line":
+        return line
+    return values[field.name]
 
 
 def _row(release: Release, line: int, values: dict) -> FeeScheduleRow:
