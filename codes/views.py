@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from logs.releases import release_upload_create
 from logs.tasks import import_release_upload
+from rvuedge.celery import run_or_queue
 
 from .diff import release_diff
 from .importing.errors import ReleaseFileError
@@ -123,4 +124,4 @@ class ReleaseUploadViewSet(
         except ReleaseFileError as error:
             raise ValidationError({"file": [str(error)]}) from None
         serializer.instance = upload
-        transaction.on_commit(lambda: import_release_upload.delay(upload.pk))
+        transaction.on_commit(lambda: run_or_queue(import_release_upload, upload.pk))

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import OperationalError
 
 from codes.models import Release, ReleaseUpload
+from rvuedge.celery import run_or_queue
 
 from .recompute import release_recompute
 from .releases import release_upload_process
@@ -32,7 +33,7 @@ def import_release_upload(upload_id: int) -> str:
 def queue_release_recompute(release: Release) -> str:
     """Re-price the logs a new release governs, once the import has committed: in a
     worker when a broker is configured, otherwise right here. Returns what happened."""
-    outcome = recompute_release.delay(release.pk)
+    outcome = run_or_queue(recompute_release, release.pk)
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return f"Re-priced {outcome.get()} logs under {release.name}."
     return f"Queued the recompute of the logs under {release.name} (task {outcome.id})."
