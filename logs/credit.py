@@ -188,9 +188,7 @@ def _value_line(index, line, rows, release, plan, performed_on) -> _Working:
     for extra in (note, inert_note, release.missing_release_note(performed_on)):
         if extra:
             steps.append(extra)
-    basis = row.work_rvu
-    if plan.ranking_basis == CreditPlan.RankingBasis.TOTAL_RVU:
-        basis = row.facility_total if line.setting == "facility" else row.non_facility_total
+    basis = _ranking_basis(row, plan, line.setting)
     item = _Working(position=index, line=line, row=row, base=row.work_rvu, basis=basis, steps=steps)
     if row.status_code not in plan.credited_status_codes:
         item.zero_reason = (
@@ -345,9 +343,14 @@ def _base_values(base_code: str, release_id: int, plan: CreditPlan, setting: str
     row = FeeScheduleRow.objects.filter(release_id=release_id, code=base_code, modifier="").first()
     if row is None:
         return Decimal(0), Decimal(0)
+    return row.work_rvu, _ranking_basis(row, plan, setting)
+
+
+def _ranking_basis(row: FeeScheduleRow, plan: CreditPlan, setting: str) -> Decimal:
+    """What ranking compares: the work RVU, or the total RVU of the setting (as Medicare ranks by fee)."""
     if plan.ranking_basis == CreditPlan.RankingBasis.TOTAL_RVU:
-        return row.work_rvu, row.facility_total if setting == "facility" else row.non_facility_total
-    return row.work_rvu, row.work_rvu
+        return row.facility_total if setting == "facility" else row.non_facility_total
+    return row.work_rvu
 
 
 def _entry_order(entry: "_Entry", item: _Working) -> tuple:

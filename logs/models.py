@@ -14,6 +14,13 @@ from codes.models import Code, FeeScheduleRow, Release
 from .plans import CreditPlan, PlanAssignment, PlanCodeValue  # noqa: F401  (models of this app)
 
 
+class Setting(models.TextChoices):
+    """Where a service was done; it picks the facility or non-facility total RVU."""
+
+    FACILITY = "facility", "Facility"
+    NON_FACILITY = "non_facility", "Non-facility"
+
+
 class Case(models.Model):
     """The procedures of one session (one operation, one encounter).
 
@@ -26,9 +33,7 @@ class Case(models.Model):
         default=uuid.uuid4, help_text="Made by the client, so a retried upload counts once."
     )
     performed_on = models.DateField(help_text="Date of service of every line.")
-    setting = models.CharField(
-        max_length=12, choices=[("facility", "Facility"), ("non_facility", "Non-facility")]
-    )
+    setting = models.CharField(max_length=12, choices=Setting.choices)
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -43,9 +48,7 @@ class Case(models.Model):
 
 
 class ProcedureLog(models.Model):
-    class Setting(models.TextChoices):
-        FACILITY = "facility", "Facility"
-        NON_FACILITY = "non_facility", "Non-facility"
+    Setting = Setting  # ProcedureLog.Setting, as callers name it
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="procedure_logs"

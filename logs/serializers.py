@@ -23,7 +23,24 @@ NOTE_HELP = (
 )
 
 
-class ProcedureLogSerializer(serializers.ModelSerializer):
+class OwnedChoicesMixin:
+    """Limits related-object fields to the requesting user's own objects.
+
+    `owned_choices` maps a field name to a function of the user returning the
+    queryset it may choose from; with no user the field keeps its empty queryset.
+    """
+
+    owned_choices: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            for name, choices_for in self.owned_choices.items():
+                self.fields[name].queryset = choices_for(request.user)
+
+
+class ProcedureLogSerializer(OwnedChoicesMixin, serializers.ModelSerializer):
     code = serializers.CharField(max_length=10, help_text="CPT or HCPCS code, e.g. 99213, 27447, G2211.")
     code_description = serializers.CharField(source="code.description", read_only=True)
     modifiers = serializers.ListField(
@@ -77,11 +94,7 @@ class ProcedureLogSerializer(serializers.ModelSerializer):
         read_only_fields = ["work_rvu", "credit_explanation", "created_at", "updated_at"]
         extra_kwargs = {"setting": {"default": ProcedureLog.Setting.FACILITY}}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and request.user.is_authenticated:
-            self.fields["case"].queryset = Case.objects.filter(user=request.user)
+    owned_choices = {"case": lambda user: Case.objects.filter(user=user)}
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -232,7 +245,7 @@ class CaseSerializer(serializers.ModelSerializer):
         return data
 
 
-class PreviewSerializer(serializers.Serializer):
+class PreviewSerializer(OwnedChoicesMixin, serializers.Serializer):
     performed_on = serializers.DateField()
     setting = serializers.ChoiceField(
         choices=ProcedureLog.Setting.choices, default=ProcedureLog.Setting.FACILITY
@@ -245,11 +258,7 @@ class PreviewSerializer(serializers.Serializer):
         help_text="Default: your plan in force.",
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and request.user.is_authenticated:
-            self.fields["plan"].queryset = CreditPlan.objects.filter(owner=request.user)
+    owned_choices = {"plan": lambda user: CreditPlan.objects.filter(owner=user)}
 
 
 class PreviewLineSerializer(serializers.Serializer):
@@ -281,7 +290,7 @@ class CreditPlanSerializer(serializers.ModelSerializer):
         return letters
 
 
-class PlanAssignmentSerializer(serializers.ModelSerializer):
+class PlanAssignmentSerializer(OwnedChoicesMixin, serializers.ModelSerializer):
     plan = serializers.PrimaryKeyRelatedField(queryset=CreditPlan.objects.none())
 
     class Meta:
@@ -289,11 +298,7 @@ class PlanAssignmentSerializer(serializers.ModelSerializer):
         fields = ["id", "plan", "starts_on", "created_at"]
         read_only_fields = ["created_at"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and request.user.is_authenticated:
-            self.fields["plan"].queryset = CreditPlan.objects.filter(owner=request.user)
+    owned_choices = {"plan": lambda user: CreditPlan.objects.filter(owner=user)}
 
 
 class ReleaseRepricingSerializer(serializers.ModelSerializer):
