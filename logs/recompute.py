@@ -11,6 +11,7 @@ totals taken before the first run touched anything.
 
 import datetime
 import logging
+from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -85,17 +86,14 @@ def _record_baselines(release: Release) -> None:
 
 def _record_outcomes(release: Release) -> None:
     changed_codes = _codes_with_changed_work(release)
+    codes_by_user: dict[int, set[str]] = defaultdict(set)  # one query, not one per user
+    for user_id, code in logs_governed_by(release).order_by().values_list("user_id", "code_id").distinct():
+        codes_by_user[user_id].add(code)
     for row in _totals_by_user(release):
-        user_codes = set(
-            logs_governed_by(release)
-            .filter(user_id=row["user_id"])
-            .values_list("code_id", flat=True)
-            .distinct()
-        )
         ReleaseRepricing.objects.filter(user_id=row["user_id"], release=release).update(
             logs=row["logs"],
             work_rvu_after=row["work_rvu"],
-            codes_changed=len(user_codes & changed_codes),
+            codes_changed=len(codes_by_user[row["user_id"]] & changed_codes),
         )
 
 
