@@ -79,6 +79,17 @@ class Release(models.Model):
     year = models.PositiveSmallIntegerField()
     quarter = models.CharField(max_length=1, choices=Quarter.choices)
     is_correction = models.BooleanField(default=False, help_text="A corrected re-issue such as RVU26AR.")
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        help_text="For a corrected re-issue, the release it corrects (which stays, but no longer applies).",
+    )
+    repriced_at = models.DateTimeField(
+        null=True, blank=True, help_text="When every log it governs had been re-priced under it."
+    )
     effective_on = models.DateField(db_index=True)
     released_on = models.DateField(null=True, blank=True)
     title = models.CharField(max_length=200, blank=True)
@@ -124,10 +135,15 @@ class Release(models.Model):
         if self.effective_on >= quarter_start:
             return ""
         expected = f"RVU{day.year % 100:02d}{quarter}"
+        months = QUARTER_MONTHS[quarter]
+        # Worded per quarter, not per day, so every log of a quarter shares one explanation.
         return (
-            f"{expected}, the release for {day.isoformat()}, is not loaded; "
+            f"{expected}, the release for {months} {day.year}, is not loaded; "
             f"values are from {self.name}, the latest loaded before it"
         )
+
+
+QUARTER_MONTHS = {"A": "January–March", "B": "April–June", "C": "July–September", "D": "October–December"}
 
 
 def quarter_of(day: datetime.date) -> str:

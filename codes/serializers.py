@@ -75,10 +75,23 @@ class CodeDateQuerySerializer(serializers.Serializer):
 
 
 class ReleaseSerializer(serializers.ModelSerializer):
+    state = serializers.SerializerMethodField(
+        help_text="recomputing while the logs it governs are being re-priced, then ready; "
+        "replaced once a corrected re-issue takes its place."
+    )
+    replaces = serializers.CharField(source="replaces.name", allow_null=True, read_only=True)
+    replaced_by = serializers.SerializerMethodField(
+        help_text="The corrected re-issue that replaces it, if any."
+    )
+
     class Meta:
         model = Release
         fields = [
             "name",
+            "state",
+            "replaces",
+            "replaced_by",
+            "repriced_at",
             "year",
             "quarter",
             "is_correction",
@@ -94,6 +107,15 @@ class ReleaseSerializer(serializers.ModelSerializer):
             "code_count",
             "imported_at",
         ]
+
+    def get_state(self, release: Release) -> str:
+        if self.get_replaced_by(release):
+            return "replaced"
+        return "ready" if release.repriced_at else "recomputing"
+
+    def get_replaced_by(self, release: Release) -> str | None:
+        corrections = list(release.corrections.all())  # prefetched by the view
+        return corrections[-1].name if corrections else None
 
 
 class ReleaseDiffQuerySerializer(serializers.Serializer):

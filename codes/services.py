@@ -99,7 +99,10 @@ def release_import(
     rows = convert_rows(parsed)
     report("checking", len(rows), len(rows))
     _refuse_second_file_for_release(identity, upload)
-    effective_on = effective_on or Release.default_effective_on(identity.year, identity.quarter)
+    corrected = _release_corrected_by(identity)
+    effective_on = effective_on or (
+        corrected.effective_on if corrected else Release.default_effective_on(identity.year, identity.quarter)
+    )
     if not allow_fewer_rows:
         _refuse_truncated_looking_file(upload, len(rows), effective_on)
 
@@ -110,6 +113,7 @@ def release_import(
         rows=rows,
         effective_on=effective_on,
     )
+    release.replaces = corrected
     if dry_run:
         return ImportResult(
             release=release, created=False, dry_run=True, ignored_columns=parsed.ignored_columns
@@ -152,6 +156,13 @@ def _refresh_planner_statistics() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {FeeScheduleRow._meta.db_table}")
+
+
+def _release_corrected_by(identity: ReleaseIdentity) -> Release | None:
+    """A corrected re-issue (RVU26CR) replaces the release it corrects, from the same date."""
+    if not identity.is_correction:
+        return None
+    return Release.objects.filter(year=identity.year, quarter=identity.quarter, is_correction=False).first()
 
 
 def _refuse_second_file_for_release(identity: ReleaseIdentity, upload: ReleaseUpload) -> None:
@@ -254,10 +265,10 @@ def _copy_rows(release: Release, parsed: ParsedFile, rows: list[dict], report: P
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     table = connection.ops.quote_name(FeeScheduleRow._meta.db_table)
     with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for number, (raw, values) in enumerate(zip(parsed.rows, rows, strict=True), start=1):
+        for raw, values in zip(parsed.rows, rows, strict=True):
             copy.write_row([_copy_value(field, release, raw.line, values) for field in fields])
-            if number % SAVE_BATCH_SIZE == 0:
-                report("saving", number, len(rows))
+    # Only now: a progress report may write to the database, and while COPY streams,
+    # the connection is busy, so a write from inside the loop would wait on itself.
     report("saving", len(rows), len(rows))
 
 

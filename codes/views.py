@@ -1,12 +1,13 @@
 from django.db import transaction
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from logs.releases import release_upload_create
 from logs.tasks import import_release_upload
@@ -77,14 +78,59 @@ def _gap(release: Release, day) -> str:
     return f"{note[0].upper()}{note[1:]}." if note else ""
 
 
-class ReleaseViewSet(viewsets.ReadOnlyModelViewSet):
-    """The CMS fee schedule releases loaded, newest first, and what changed between two."""
+UPLOAD_STATUS = PolymorphicProxySerializer(
+    component_name="ReleaseOrUpload",
+    serializers=[ReleaseSerializer, ReleaseUploadSerializer],
+    resource_type_field_name=None,
+)
 
-    queryset = Release.objects.all()
+
+@extend_schema_view(
+    create=extend_schema(
+        request={"multipart/form-data": ReleaseUploadSerializer},
+        responses={202: ReleaseUploadSerializer},
+        description="Staff only: upload a CMS release. Answers 202 with the upload's id; "
+        "GET /api/v1/releases/{id}/ then shows its state and progress.",
+    ),
+    retrieve=extend_schema(
+        responses=UPLOAD_STATUS,
+        description="A release by name (RVU26C), public; or, for staff, an upload by the id "
+        "POST returned: state (queued, importing, recomputing, ready, failed with the reason) "
+        "and progress (rows or logs done of total).",
+    ),
+)
+class ReleaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The CMS fee schedule releases loaded, newest first, what changed between two,
+    and (staff) the upload of a new one."""
+
+    queryset = Release.objects.select_related("replaces").prefetch_related("corrections")
     serializer_class = ReleaseSerializer
-    permission_classes = [AllowAny]
     lookup_field = "name"
-    lookup_value_regex = "RVU[0-9]{2}[A-D]R?"
+    lookup_value_regex = "RVU[0-9]{2}[A-D]R?|[0-9]+"
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_permissions(self):
+        if self.action == "create" or self.kwargs.get("name", "").isdigit():
+            return [IsAdminUser()]
+        return [AllowAny()]
+
+    def get_serializer_class(self):
+        return ReleaseUploadSerializer if self.action == "create" else ReleaseSerializer
+
+    def retrieve(self, request, name: str):
+        if name.isdigit():
+            upload = ReleaseUpload.objects.select_related("release").filter(pk=name).first()
+            if upload is None:
+                raise NotFound(f"No release upload {name}.")
+            return Response(ReleaseUploadSerializer(upload).data)
+        return super().retrieve(request, name=name)
+
+    def create(self, request):
+        serializer = ReleaseUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = _store_and_queue_upload(serializer.validated_data, request.user)
+        location = reverse("release-detail", kwargs={"name": upload.pk}, request=request)
+        return Response(ReleaseUploadSerializer(upload).data, status=202, headers={"Location": location})
 
     @extend_schema(parameters=[ReleaseDiffQuerySerializer], responses=ReleaseDiffSerializer)
     @action(detail=True)
@@ -97,6 +143,21 @@ class ReleaseViewSet(viewsets.ReadOnlyModelViewSet):
             raise NotFound(f"No release {params.validated_data['against']!r} is loaded.")
         diff = release_diff(release=release, against=against, limit=params.validated_data["limit"])
         return Response(ReleaseDiffSerializer(diff).data)
+
+
+def _store_and_queue_upload(data: dict, user) -> ReleaseUpload:
+    """Check and store the file, then import it in a worker once this request commits."""
+    try:
+        upload = release_upload_create(
+            file=data["file"],
+            uploaded_by=user,
+            release_name=data.get("release_name", ""),
+            effective_on=data.get("effective_on"),
+        )
+    except ReleaseFileError as error:
+        raise ValidationError({"file": [str(error)]}) from None
+    transaction.on_commit(lambda: run_or_queue(import_release_upload, upload.pk))
+    return upload
 
 
 @extend_schema_view(create=extend_schema(request={"multipart/form-data": ReleaseUploadSerializer}))
@@ -113,15 +174,4 @@ class ReleaseUploadViewSet(
     parser_classes = [MultiPartParser, FormParser]
 
     def perform_create(self, serializer):
-        data = serializer.validated_data
-        try:
-            upload = release_upload_create(
-                file=data["file"],
-                uploaded_by=self.request.user,
-                release_name=data.get("release_name", ""),
-                effective_on=data.get("effective_on"),
-            )
-        except ReleaseFileError as error:
-            raise ValidationError({"file": [str(error)]}) from None
-        serializer.instance = upload
-        transaction.on_commit(lambda: run_or_queue(import_release_upload, upload.pk))
+        serializer.instance = _store_and_queue_upload(serializer.validated_data, self.request.user)

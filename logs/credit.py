@@ -127,12 +127,38 @@ class _Working:
         return modifier in self.line.modifiers
 
 
-def credit_case(*, lines: list[Line], performed_on: datetime.date, plan: CreditPlan) -> list[LineCredit]:
+class CatalogLookup:
+    """Where the engine reads releases, fee schedule rows and plan values: the
+    database, a query at a time. A bulk re-credit passes a preloaded one instead."""
+
+    def release_for(self, performed_on: datetime.date) -> Release | None:
+        return Release.objects.in_effect_on(performed_on)
+
+    def rows_by_code(self, release: Release, codes: set[str]) -> dict[str, dict[str, FeeScheduleRow]]:
+        rows: dict[str, dict[str, FeeScheduleRow]] = defaultdict(dict)
+        for row in FeeScheduleRow.objects.filter(release=release, code__in=codes):
+            rows[row.code_id][row.modifier] = row
+        return rows
+
+    def global_row(self, release_id: int, code: str) -> FeeScheduleRow | None:
+        return FeeScheduleRow.objects.filter(release_id=release_id, code=code, modifier="").first()
+
+    def custom_value(self, plan: CreditPlan, code: str) -> Decimal | None:
+        return plan.custom_value_for(code)
+
+
+DATABASE = CatalogLookup()
+
+
+def credit_case(
+    *, lines: list[Line], performed_on: datetime.date, plan: CreditPlan, lookup: CatalogLookup = DATABASE
+) -> list[LineCredit]:
     """Credit every line of one case (a lone log is a case of one)."""
-    release = _release_for(performed_on)
-    rows = _rows_by_code(release, [line.code for line in lines])
+    release = _release_for(performed_on, lookup)
+    rows = lookup.rows_by_code(release, {line.code.code for line in lines})
     working = [
-        _value_line(index, line, rows, release, plan, performed_on) for index, line in enumerate(lines)
+        _value_line(index, line, rows, release, plan, performed_on, lookup)
+        for index, line in enumerate(lines)
     ]
     for item in working:
         _zero_by_surgery_indicators(item)
@@ -141,14 +167,71 @@ def credit_case(*, lines: list[Line], performed_on: datetime.date, plan: CreditP
     for item in live:
         _apply_modifier_shares(item, plan)  # they only multiply; ranking ties look at them
     _apply_bilateral(live, plan)
-    _apply_endoscopy_families(live, plan)
+    _apply_endoscopy_families(live, plan, lookup)
     _apply_ranking(live, plan)
     _apply_imaging(live, plan)
     return [_finish(item, release) for item in working]
 
 
-def _release_for(performed_on: datetime.date) -> Release:
-    release = Release.objects.in_effect_on(performed_on)
+class LineKind:
+    """How a line behaves among the other lines of a case (for the set-based re-credit)."""
+
+    INERT = "inert"  # earns in any case what it earns alone
+    RANKED = "ranked"  # alone, but for its multiple-procedure rank among the case's ranked lines
+    COMPLEX = "complex"  # bilateral sides, endoscopy, imaging, status T, several units: credit the case
+
+
+@dataclass(frozen=True)
+class LineFacts:
+    """A line credited alone, and what ranking it among other lines needs."""
+
+    alone: LineCredit
+    kind: str
+    base: Decimal = Decimal(0)  # work RVU of its one unit
+    basis: Decimal = Decimal(0)  # what ranking compares
+    share: Decimal = ONE  # modifier shares (assistant, co-surgeon, reduced service…)
+    indicator: str = ""  # MULT PROC
+    steps_before_ranking: str = ""
+
+
+def line_facts(
+    *, line: Line, performed_on: datetime.date, plan: CreditPlan, lookup: CatalogLookup
+) -> LineFacts:
+    """Credit `line` alone and say how it behaves in a case.
+
+    Up to ranking, the stages of credit_case are each line's own business, except
+    for RT/LT pairs, status T, endoscopy families and imaging; a RANKED line's credit
+    in a case is therefore its lone credit with its rank applied. Raises CreditError.
+    """
+    alone = credit_case(lines=[line], performed_on=performed_on, plan=plan, lookup=lookup)[0]
+    release = alone.release
+    item = _value_line(
+        0, line, lookup.rows_by_code(release, {line.code.code}), release, plan, performed_on, lookup
+    )
+    _zero_by_surgery_indicators(item)
+    status = item.row.status_code if item.row else ""
+    if {"RT", "LT"} & set(line.modifiers) or status == "T" or item.indicator in {"3", "4"}:
+        return LineFacts(alone=alone, kind=LineKind.COMPLEX)
+    if item.zero_reason:
+        return LineFacts(alone=alone, kind=LineKind.INERT)  # earns nothing and ranks with no one
+    if item.indicator not in RANKED_INDICATORS or item.row.global_days == "ZZZ":
+        return LineFacts(alone=alone, kind=LineKind.INERT)
+    if line.units != 1 or "50" in line.modifiers:
+        return LineFacts(alone=alone, kind=LineKind.COMPLEX)  # several procedures of its own to rank
+    _apply_modifier_shares(item, plan)
+    return LineFacts(
+        alone=alone,
+        kind=LineKind.RANKED,
+        base=item.base,
+        basis=item.basis,
+        share=item.share,
+        indicator=item.indicator,
+        steps_before_ranking="; ".join(alone.steps[:-1]),  # all but "= value": alone, it ranks with no one
+    )
+
+
+def _release_for(performed_on: datetime.date, lookup: CatalogLookup) -> Release:
+    release = lookup.release_for(performed_on)
     if release is not None:
         return release
     earliest = Release.objects.order_by("effective_on").first()
@@ -160,18 +243,11 @@ def _release_for(performed_on: datetime.date) -> Release:
     raise CreditError("performed_on", f"No fee schedule release covers {performed_on.isoformat()}{covered}.")
 
 
-def _rows_by_code(release: Release, codes: list[Code]) -> dict[str, dict[str, FeeScheduleRow]]:
-    rows: dict[str, dict[str, FeeScheduleRow]] = defaultdict(dict)
-    for row in FeeScheduleRow.objects.filter(release=release, code__in={code.code for code in codes}):
-        rows[row.code_id][row.modifier] = row
-    return rows
-
-
-def _value_line(index, line, rows, release, plan, performed_on) -> _Working:
+def _value_line(index, line, rows, release, plan, performed_on, lookup) -> _Working:
     _refuse_contradictions(index, line)
     code_rows = rows.get(line.code.code)
     if not code_rows:
-        return _unvalued(index, line, release, plan)
+        return _unvalued(index, line, release, lookup.custom_value(plan, line.code.code))
     _refuse_forbidden_components(index, line, code_rows, release)
     row, note = _choose_row(code_rows, line.modifiers)
     if row is None:
@@ -197,8 +273,7 @@ def _value_line(index, line, rows, release, plan, performed_on) -> _Working:
     return item
 
 
-def _unvalued(index: int, line: Line, release: Release, plan: CreditPlan) -> _Working:
-    custom = plan.custom_value_for(line.code)
+def _unvalued(index: int, line: Line, release: Release, custom: Decimal | None) -> _Working:
     steps = [f"{line.code.code}: no CMS work RVU in {release.name}"]
     item = _Working(
         position=index, line=line, row=None, base=custom or Decimal(0), basis=Decimal(0), steps=steps
@@ -303,7 +378,7 @@ def _pair_right_and_left(items: list[_Working]) -> dict[_Working, _Working]:
     return pairs
 
 
-def _apply_endoscopy_families(items: list[_Working], plan: CreditPlan) -> None:
+def _apply_endoscopy_families(items: list[_Working], plan: CreditPlan, lookup: CatalogLookup) -> None:
     """MULT PROC 3: within a family (same ENDO BASE) the first procedure is whole,
     each other one earns its value less the base's, and the base itself earns
     nothing beside a member (it is included in it). The family then ranks as
@@ -323,9 +398,8 @@ def _apply_endoscopy_families(items: list[_Working], plan: CreditPlan) -> None:
             base.steps.append(f"base endoscopy {base_code} is included in its family member → 0")
         if not plan.apply_multiple_procedure:
             continue
-        base_rvu, base_basis = _base_values(
-            base_code, members[0].row.release_id, plan, members[0].line.setting
-        )
+        base_row = lookup.global_row(members[0].row.release_id, base_code)
+        base_rvu, base_basis = _base_values(base_row, plan, members[0].line.setting)
         owners = {id(entry): item for item in members for entry in item.entries}
         ordered = sorted(member_entries, key=lambda entry: _entry_order(entry, owners[id(entry)]))
         for entry in ordered[1:]:
@@ -339,8 +413,7 @@ def _apply_endoscopy_families(items: list[_Working], plan: CreditPlan) -> None:
             item.family = base_code
 
 
-def _base_values(base_code: str, release_id: int, plan: CreditPlan, setting: str) -> tuple[Decimal, Decimal]:
-    row = FeeScheduleRow.objects.filter(release_id=release_id, code=base_code, modifier="").first()
+def _base_values(row: FeeScheduleRow | None, plan: CreditPlan, setting: str) -> tuple[Decimal, Decimal]:
     if row is None:
         return Decimal(0), Decimal(0)
     return row.work_rvu, _ranking_basis(row, plan, setting)

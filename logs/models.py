@@ -67,8 +67,11 @@ class ProcedureLog(models.Model):
 
     # What the server credited, from the release in effect on performed_on.
     release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="+")
+    # No database constraint: a recompute rewrites this column on every log it moves, and
+    # checking each write costs almost as much as the write. The row always belongs to the
+    # log's release (the engine picks both together), and that release is protected.
     fee_schedule_row = models.ForeignKey(
-        FeeScheduleRow, on_delete=models.PROTECT, null=True, related_name="+"
+        FeeScheduleRow, on_delete=models.PROTECT, null=True, related_name="+", db_constraint=False
     )
     credit_plan = models.ForeignKey(
         CreditPlan,
@@ -116,3 +119,52 @@ class ReleaseRepricing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} under {self.release_id}"
+
+
+class RecomputeRun(models.Model):
+    """One re-crediting of many logs (after a release or a plan change), split into
+    chunks that workers take in parallel; the last chunk done finishes the run."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    plan = models.ForeignKey(CreditPlan, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    logs_total = models.PositiveIntegerField(default=0)
+    logs_done = models.PositiveIntegerField(default=0)
+    logs_changed = models.PositiveIntegerField(default=0)
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(release__isnull=True) | models.Q(plan__isnull=True),
+                name="recompute_run_for_a_release_or_a_plan",
+            )
+        ]
+
+    def __str__(self) -> str:
+        subject = self.release or self.plan
+        return f"recompute of {subject} ({self.chunks_done}/{self.chunks_total} chunks)"
+
+
+class RecomputeChunk(models.Model):
+    """The lone logs, or the cases, whose ids lie in [first_id, last_id]."""
+
+    class Kind(models.TextChoices):
+        LONE_LOGS = "lone_logs", "Lone logs"
+        CASES = "cases", "Cases"
+
+    run = models.ForeignKey(RecomputeRun, on_delete=models.CASCADE, related_name="chunks")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    first_id = models.BigIntegerField()
+    last_id = models.BigIntegerField()
+    logs = models.PositiveIntegerField(help_text="Logs it held when the run was planned.")
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.first_id}..{self.last_id}"

@@ -94,11 +94,10 @@ class CreditPlan(models.Model):
         """The CMS rules, unsaved: in force whenever a user has chosen no plan."""
         return cls(name="CMS rules (default)")
 
-    def custom_value_for(self, code: Code) -> Decimal | None:
+    def custom_value_for(self, code: str) -> Decimal | None:
         if self.pk is None:
             return None
-        value = self.custom_values.filter(code=code).values_list("work_rvu", flat=True).first()
-        return value
+        return self.custom_values.filter(code_id=code).values_list("work_rvu", flat=True).first()
 
 
 class PlanCodeValue(models.Model):

@@ -1,9 +1,10 @@
 """A release upload from start to finish: import the file, then re-price the logs.
 
 Runs in a Celery worker (logs.tasks.import_release_upload) and records its state
-and progress on the upload, so the admin who uploaded it can watch. Running it
-again is safe: the import is a no-op for a file already held and the recompute
-converges.
+and progress on the upload, so the admin who uploaded it can watch. The import
+ends by planning the recompute; its chunks then run in the workers, and the run
+marks the upload ready when the last one is done. Running it again is safe: the
+import is a no-op for a file already held and the recompute converges.
 """
 
 import logging
@@ -17,7 +18,8 @@ from codes.importing.sources import precheck_upload
 from codes.models import ReleaseUpload
 from codes.services import release_import
 
-from .recompute import release_recompute
+from .models import RecomputeRun
+from .recompute import release_recompute_start
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY_SECONDS = 1.0
@@ -40,9 +42,10 @@ def release_upload_create(*, file: UploadedFile, uploaded_by, release_name: str 
     return upload
 
 
-def release_upload_process(*, upload: ReleaseUpload) -> ReleaseUpload:
+def release_upload_process(*, upload: ReleaseUpload) -> tuple[ReleaseUpload, RecomputeRun | None]:
+    """Import the upload's file and plan its recompute; returns the upload and the run to carry out."""
     if upload.state == ReleaseUpload.State.READY:
-        return upload
+        return upload, None
     report = _progress_recorder(upload)
     _set_state(upload, ReleaseUpload.State.IMPORTING)
     try:
@@ -56,13 +59,14 @@ def release_upload_process(*, upload: ReleaseUpload) -> ReleaseUpload:
         upload.error = str(error)  # the import rolled back; this says why, with file, line and column
         _set_state(upload, ReleaseUpload.State.FAILED)
         logger.warning("Release upload %s refused: %s", upload.pk, upload.error)
-        return upload
+        return upload, None
     upload.release = result.release
     _set_state(upload, ReleaseUpload.State.RECOMPUTING)
-    release_recompute(release=result.release, progress=lambda done, total: report("recomputing", done, total))
-    _set_state(upload, ReleaseUpload.State.READY)
-    logger.info("Release upload %s ready: %s", upload.pk, result.summary)
-    return upload
+    logger.info("Release upload %s imported: %s", upload.pk, result.summary)
+    run = release_recompute_start(release=result.release)
+    if run is None:  # superseded by a correction: nothing of its own to re-price
+        _set_state(upload, ReleaseUpload.State.READY)
+    return upload, run
 
 
 def _set_state(upload: ReleaseUpload, state: str) -> None:

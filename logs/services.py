@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 
 from codes.models import Code
 
+from .bulk_credit import logs_recredit_in_bulk
 from .credit import CreditError, Line, credit_case
 from .models import Case, ProcedureLog
 from .plans import CreditPlan, PlanAssignment, plan_in_force
@@ -229,9 +230,9 @@ def credit_plan_assign(*, user, plan: CreditPlan, starts_on: datetime.date) -> P
         assignment, _ = PlanAssignment.objects.update_or_create(
             user=user, starts_on=starts_on, defaults={"plan": plan}
         )
-        count = recredit_logs(logs=_logs_governed_by_assignment(user=user, starts_on=starts_on))
+        count = logs_recredit_in_bulk(logs=_logs_governed_by_assignment(user=user, starts_on=starts_on))
     logger.info(
-        "Plan %s in force for user %s from %s; %d logs re-credited", plan.pk, user.pk, starts_on, count
+        "Plan %s in force for user %s from %s; %d logs credited anew", plan.pk, user.pk, starts_on, count
     )
     return assignment
 
@@ -241,16 +242,18 @@ def credit_plan_unassign(*, assignment: PlanAssignment) -> None:
     user, starts_on = assignment.user, assignment.starts_on
     with transaction.atomic():
         assignment.delete()
-        count = recredit_logs(logs=_logs_governed_by_assignment(user=user, starts_on=starts_on))
+        count = logs_recredit_in_bulk(logs=_logs_governed_by_assignment(user=user, starts_on=starts_on))
     logger.info(
-        "Plan assignment from %s withdrawn for user %s; %d logs re-credited", starts_on, user.pk, count
+        "Plan assignment from %s withdrawn for user %s; %d logs credited anew", starts_on, user.pk, count
     )
 
 
-def credit_plan_changed(*, plan: CreditPlan) -> int:
-    """After a plan's switches change, re-credit every log credited by it."""
-    with transaction.atomic():
-        return recredit_logs(logs=ProcedureLog.objects.filter(credit_plan=plan))
+def credit_plan_changed(*, plan: CreditPlan) -> None:
+    """After a plan's switches or shares change, re-credit every log it credits, in the
+    workers once this transaction commits (right away when no broker is configured)."""
+    from .tasks import queue_plan_recompute  # tasks import this module's neighbours
+
+    transaction.on_commit(lambda: queue_plan_recompute(plan))
 
 
 def recredit_logs(*, logs) -> int:

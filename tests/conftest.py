@@ -12,13 +12,14 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from codes.bundled import bundled_release_paths
 from codes.services import release_import
+from logs.recompute import release_recompute
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         for path in bundled_release_paths():
-            release_import(path=path)
+            release_recompute(release=release_import(path=path).release)  # no logs yet: marks it ready
 
 
 @pytest.fixture

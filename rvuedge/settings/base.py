@@ -190,6 +190,12 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Largest release file an admin may import (the 2026 ZIP is about 4 MB; leave room).
 RVUEDGE_MAX_RELEASE_BYTES = env_int("RVUEDGE_MAX_RELEASE_BYTES", 100 * 1024 * 1024)
 
+# A recompute re-credits logs in chunks of about this many, one transaction each; a
+# chunk of 50,000 takes a few seconds on PostgreSQL, far inside the task time limit.
+RVUEDGE_RECOMPUTE_CHUNK_LOGS = env_int("RVUEDGE_RECOMPUTE_CHUNK_LOGS", 50_000)
+# Rest after each chunk (milliseconds), to leave a busy database to interactive users.
+RVUEDGE_RECOMPUTE_CHUNK_PAUSE = env_int("RVUEDGE_RECOMPUTE_CHUNK_PAUSE_MS", 0) / 1000
+
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,

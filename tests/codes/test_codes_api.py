@@ -142,7 +142,7 @@ def test_a_date_whose_release_is_not_loaded_says_which_values_stand_in(anonymous
 
     assert body["release"]["name"] == "RVU25A"
     assert body["message"] == (
-        "RVU25C, the release for 2025-07-15, is not loaded; "
+        "RVU25C, the release for July–September 2025, is not loaded; "
         "values are from RVU25A, the latest loaded before it."
     )
 

@@ -15,7 +15,7 @@ CMS = Path(settings.DATA_DIR) / "cms"
 
 def upload(client, name: str, content: bytes, **fields):
     return client.post(
-        "/api/v1/release-uploads/", {"file": SimpleUploadedFile(name, content), **fields}, format="multipart"
+        "/api/v1/releases/", {"file": SimpleUploadedFile(name, content), **fields}, format="multipart"
     )
 
 
@@ -37,12 +37,23 @@ def test_staff_upload_a_corrected_release_and_watch_it_become_ready(
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(staff_client, "PPRRVU2026_Jul_nonQPP.csv", content, release_name="RVU26CR")
 
-    body = staff_client.get(f"/api/v1/release-uploads/{response.json()['id']}/").json()
-    assert response.status_code == 201
+    body = staff_client.get(response["Location"]).json()
+    assert response.status_code == 202
+    assert response["Location"].endswith(f"/api/v1/releases/{response.json()['id']}/")
+    assert response.json()["state"] == "queued"  # as it stood when the request answered
     assert (body["state"], body["release"], body["error"]) == ("ready", "RVU26CR", "")
-    assert body["progress_stage"] == "recomputing"
+    assert (body["progress_stage"], body["progress_done"], body["progress_total"]) == ("recomputing", 1, 1)
     relogged = owner_client.get(f"/api/v1/logs/{visit['id']}/").json()
     assert (visit["work_rvu"], relogged["work_rvu"], relogged["release"]) == ("1.30", "1.40", "RVU26CR")
+    corrected, original = (
+        owner_client.get(f"/api/v1/releases/{name}/").json() for name in ("RVU26CR", "RVU26C")
+    )
+    assert (corrected["state"], corrected["replaces"], corrected["effective_on"]) == (
+        "ready",
+        "RVU26C",
+        "2026-07-01",
+    )
+    assert (original["state"], original["replaced_by"]) == ("replaced", "RVU26CR")
 
 
 def test_a_bad_file_fails_with_its_reason_and_changes_nothing(
@@ -91,7 +102,13 @@ def test_a_zip_with_too_many_members_is_refused_before_it_is_stored(staff_client
     assert "holds 201 files" in response.json()["file"][0]
 
 
-def test_only_staff_may_upload_or_see_uploads(owner_client, anonymous_client):
+def test_only_staff_may_upload_or_see_uploads(owner_client, anonymous_client, staff_client):
+    stored = upload(staff_client, "empty.csv", b"")  # refused: nothing stored, but the route answers
+    assert stored.status_code == 400
     assert upload(owner_client, "x.csv", b"HCPCS").status_code == 403
     assert owner_client.get("/api/v1/release-uploads/").status_code == 403
     assert anonymous_client.get("/api/v1/release-uploads/").status_code == 401
+    assert owner_client.get("/api/v1/releases/1/").status_code == 403
+    assert anonymous_client.get("/api/v1/releases/1/").status_code == 401
+    assert staff_client.get("/api/v1/releases/999999/").status_code == 404
+    assert anonymous_client.get("/api/v1/releases/RVU26C/").json()["state"] == "ready"

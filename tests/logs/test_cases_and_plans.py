@@ -147,19 +147,21 @@ def test_a_plan_changes_the_totals_of_the_dates_it_covers_only(owner_client):
     }
 
 
-def test_editing_a_plan_re_credits_the_logs_it_covers(owner_client):
+def test_editing_a_plan_re_credits_the_logs_it_covers(owner_client, django_capture_on_commit_callbacks):
     plan = owner_client.post(
         "/api/v1/plans/", {"name": "Employer", "assistant_share": "0.20"}, format="json"
     ).json()
     owner_client.post("/api/v1/plan-assignments/", {"plan": plan["id"], "starts_on": "2026-01-01"})
     case = create_case(owner_client, {"code": "27447", "modifiers": ["80"]}).json()
 
-    owner_client.patch(f"/api/v1/plans/{plan['id']}/", {"assistant_share": "0.25"}, format="json")
+    with django_capture_on_commit_callbacks(execute=True) as queued:  # the recompute waits for the commit
+        owner_client.patch(f"/api/v1/plans/{plan['id']}/", {"assistant_share": "0.25"}, format="json")
 
     line = owner_client.get(f"/api/v1/cases/{case['id']}/").json()["lines"][0]
     assert case["lines"][0]["work_rvu"] == "3.82"  # 19.11 x 20% = 3.822
     assert line["work_rvu"] == "4.78"  # 19.11 x 25% = 4.7775
     assert line["credit_plan"] == plan["id"]
+    assert len(queued) == 1
 
 
 def test_plans_are_private(owner_client, other_client):

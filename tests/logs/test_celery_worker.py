@@ -24,7 +24,7 @@ from django.db import connection
 from accounts.models import User
 from codes.models import Code
 from codes.services import release_import
-from logs.models import ProcedureLog
+from logs.models import ProcedureLog, RecomputeRun
 from logs.services import procedure_log_create
 from logs.tasks import recompute_release
 from rvuedge.celery import app as celery_app
@@ -52,7 +52,7 @@ def _database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-def start_worker() -> subprocess.Popen:
+def start_worker(*, chunk_logs: int = 120, pause_ms: int = 0) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "rvuedge.settings.test",
@@ -60,6 +60,8 @@ def start_worker() -> subprocess.Popen:
         "CELERY_BROKER_URL": BROKER,
         "CELERY_TASK_TIME_LIMIT": "5",
         "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+        "RVUEDGE_RECOMPUTE_CHUNK_LOGS": str(chunk_logs),
+        "RVUEDGE_RECOMPUTE_CHUNK_PAUSE_MS": str(pause_ms),
     }
     command = [sys.executable, "-m", "celery", "-A", "rvuedge", "worker", "--pool=solo", "--loglevel=INFO"]
     command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"]
@@ -135,15 +137,18 @@ def test_a_worker_moves_logs_from_the_new_release_date_on_and_no_earlier(broker)
     surgeon = User.objects.create_user(email="surgeon@example.org")
     log_month_by_month(surgeon, "27447", datetime.date(2025, 10, 1), months=12)  # Oct 2025 .. Sep 2026
     rvu26c = release_import(path=CMS / "rvu26c" / "PPRRVU2026_Jul_nonQPP.csv").release
-    worker = start_worker()
+    workers = [start_worker(chunk_logs=1), start_worker(chunk_logs=1)]  # a chunk per log, shared out
     try:
         enqueue_recompute(rvu26c.pk)
         wait_until(
-            lambda: ProcedureLog.objects.filter(release=rvu26c).count() == 3, seconds=60, what="the recompute"
+            lambda: RecomputeRun.objects.filter(release=rvu26c, finished_at__isnull=False).exists(),
+            seconds=60,
+            what="the recompute",
         )
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        for worker in workers:
+            worker.terminate()
+            worker.wait(timeout=30)
 
     assert totals_by_release() == {"RVU25D": (9, Decimal("176.40")), "RVU26C": (3, Decimal("57.33"))}
     assert set(ProcedureLog.objects.filter(release=rvu26c).values_list("performed_on__month", flat=True)) == {
@@ -151,6 +156,7 @@ def test_a_worker_moves_logs_from_the_new_release_date_on_and_no_earlier(broker)
         8,
         9,
     }
+    assert RecomputeRun.objects.get(release=rvu26c).chunks_done == 3
 
 
 def test_a_worker_killed_mid_recompute_converges_once_restarted(broker):
@@ -161,7 +167,7 @@ def test_a_worker_killed_mid_recompute_converges_once_restarted(broker):
     rvu26c = release_import(path=CMS / "rvu26c" / "PPRRVU2026_Jul_nonQPP.csv").release
     total_logs = ProcedureLog.objects.count()  # 1,440 logs, all under RVU26C from July 2026
 
-    worker = start_worker()
+    worker = start_worker(pause_ms=300)  # 12 chunks of 120 logs, a rest after each: time to kill it
     enqueue_recompute(rvu26c.pk)
     wait_until(lambda: ProcedureLog.objects.filter(release=rvu26c).exists(), seconds=60, what="a first chunk")
     os.kill(worker.pid, signal.SIGKILL)
@@ -171,7 +177,7 @@ def test_a_worker_killed_mid_recompute_converges_once_restarted(broker):
     worker = start_worker()  # Redis hands the unacknowledged task to it after the visibility timeout
     try:
         wait_until(
-            lambda: ProcedureLog.objects.filter(release=rvu26c).count() == total_logs,
+            lambda: RecomputeRun.objects.filter(release=rvu26c, finished_at__isnull=False).exists(),
             seconds=120,
             what="the redelivered recompute",
         )

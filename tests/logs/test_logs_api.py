@@ -198,7 +198,7 @@ def test_a_release_gap_is_named_in_the_explanation(owner_client):
 
     assert body["release"] == "RVU25A"
     assert (
-        "RVU25C, the release for 2025-07-15, is not loaded; values are from RVU25A"
+        "RVU25C, the release for July–September 2025, is not loaded; values are from RVU25A"
         in body["credit_explanation"]
     )
 

@@ -12,7 +12,6 @@ from django.conf import settings
 
 from codes.models import Release
 from codes.services import release_import
-from logs import recompute
 from logs.models import ProcedureLog, ReleaseRepricing
 from logs.recompute import release_recompute
 from logs.tasks import queue_release_recompute
@@ -89,9 +88,9 @@ def test_a_recompute_run_twice_ends_where_one_run_does(owner, logged, tmp_path):
     )
 
 
-def test_a_recompute_killed_halfway_and_run_again_converges(owner, logged, tmp_path, monkeypatch):
+def test_a_recompute_killed_halfway_and_run_again_converges(owner, logged, tmp_path, settings):
     release = corrected_rvu26c(tmp_path)
-    monkeypatch.setattr(recompute, "CHUNK_SIZE", 1)
+    settings.RVUEDGE_RECOMPUTE_CHUNK_LOGS = 1
 
     def crash_after_first_chunk(done: int, total: int) -> None:
         raise KeyboardInterrupt  # as a SIGKILL would stop it: the first chunk committed, the rest not
