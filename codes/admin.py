@@ -1,6 +1,15 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 
+from .diff import release_diff
+from .importing.errors import ReleaseFileError
 from .models import Code, FeeScheduleRow, Release, ReleaseUpload
+
+DIFF_ROWS_SHOWN = 500
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -16,11 +25,91 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ReleaseUploadForm(forms.Form):
+    file = forms.FileField(help_text="The CMS release ZIP, or its PPRRVU CSV, TXT or XLSX file.")
+    release_name = forms.CharField(
+        required=False, max_length=12, help_text="Only to override the name read from the file, e.g. RVU26AR."
+    )
+    effective_on = forms.DateField(
+        required=False, help_text="Only to override the first day of the release's quarter (YYYY-MM-DD)."
+    )
+
+
+class ReleaseDiffForm(forms.Form):
+    against = forms.ModelChoiceField(queryset=Release.objects.all(), to_field_name="name")
+    code = forms.CharField(required=False, max_length=5, help_text="Only codes starting with this.")
+
+
 @admin.register(Release)
 class ReleaseAdmin(ReadOnlyAdmin):
-    list_display = ["name", "effective_on", "released_on", "conversion_factor", "row_count", "code_count"]
+    list_display = ["name", "effective_on", "repriced_at", "conversion_factor", "row_count", "code_count"]
     list_filter = ["year", "quarter"]
     readonly_fields = [field.name for field in Release._meta.fields]
+    change_list_template = "admin/codes/release/change_list.html"
+    change_form_template = "admin/codes/release/change_form.html"
+
+    def get_urls(self):
+        own = [
+            path("upload/", self.admin_site.admin_view(self.upload_view), name="codes_release_upload"),
+            path("<int:pk>/diff/", self.admin_site.admin_view(self.diff_view), name="codes_release_diff"),
+        ]
+        return own + super().get_urls()
+
+    def upload_view(self, request):
+        """Staff upload a release here as through POST /api/v1/releases/; a worker imports it."""
+        if not request.user.has_perm("codes.add_releaseupload"):
+            messages.error(request, "You may not upload releases.")
+            return redirect("admin:codes_release_changelist")
+        form = ReleaseUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = self._store_upload(request, form)
+            if upload is not None:
+                messages.success(request, f"{upload.original_name} is stored; its import is queued.")
+                return redirect("admin:codes_releaseupload_change", upload.pk)
+        context = {**self.admin_site.each_context(request), "form": form, "title": "Upload a CMS release"}
+        return TemplateResponse(request, "admin/codes/release/upload.html", context)
+
+    def _store_upload(self, request, form) -> ReleaseUpload | None:
+        from logs.releases import release_upload_create  # logs builds on codes, not the reverse
+        from logs.tasks import import_release_upload
+        from rvuedge.celery import run_or_queue
+
+        try:
+            upload = release_upload_create(
+                file=form.cleaned_data["file"],
+                uploaded_by=request.user,
+                release_name=form.cleaned_data["release_name"],
+                effective_on=form.cleaned_data["effective_on"],
+            )
+        except ReleaseFileError as error:
+            form.add_error("file", str(error))
+            return None
+        transaction.on_commit(lambda: run_or_queue(import_release_upload, upload.pk))
+        return upload
+
+    def diff_view(self, request, pk: int):
+        """What changed from another release to this one, as GET /api/v1/releases/{name}/diff/ says."""
+        release = get_object_or_404(Release, pk=pk)
+        previous = (
+            Release.objects.filter(effective_on__lt=release.effective_on).order_by("-effective_on").first()
+        )
+        form = ReleaseDiffForm(request.GET or ({"against": previous.name} if previous else None))
+        diff = None
+        if form.is_valid():
+            diff = release_diff(release=release, against=form.cleaned_data["against"], limit=100_000)
+            prefix = form.cleaned_data["code"].strip().upper()
+            for kind in ("added", "removed", "work_rvu_changed", "status_changed"):
+                diff[kind] = [row for row in diff[kind] if row["code"].startswith(prefix)][:DIFF_ROWS_SHOWN]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{release.name}: what changed",
+            "release": release,
+            "form": form,
+            "diff": diff,
+            "shown": DIFF_ROWS_SHOWN,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/codes/release/diff.html", context)
 
 
 @admin.register(Code)
@@ -40,7 +129,7 @@ class FeeScheduleRowAdmin(ReadOnlyAdmin):
 
 @admin.register(ReleaseUpload)
 class ReleaseUploadAdmin(ReadOnlyAdmin):
-    """Uploads are made through the API (POST /api/v1/release-uploads/); here staff watch them."""
+    """Uploads are made from the release list ("Upload a CMS release") or the API; here staff watch them."""
 
     list_display = ["original_name", "state", "release", "progress_stage", "progress_done", "progress_total"]
     list_filter = ["state"]

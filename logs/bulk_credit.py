@@ -50,12 +50,15 @@ EXPLANATION_LENGTH = 1000
 _LINE_TEXT = "l.code || '|' || l.modifiers::text || '|' || l.units || '|' || l.setting"
 
 
-def logs_recredit_in_bulk(*, logs: QuerySet[ProcedureLog]) -> int:
+def logs_recredit_in_bulk(*, logs: QuerySet[ProcedureLog], memo: dict | None = None) -> int:
     """Re-credit the lone logs among `logs` and every case one of them belongs to.
 
     Returns how many logs had their credit changed. Runs in one transaction.
-    Logs dated before every release are left as they are.
+    Logs dated before every release are left as they are. `memo` keeps the credits
+    worked out here for the next call: the chunks of one recompute share it, as the
+    same lines recur in every chunk (plans and releases do not change within a run).
     """
+    memo = {} if memo is None else memo
     if connection.vendor != "postgresql":
         from .services import recredit_logs  # the per-case path; imported here to avoid a cycle
 
@@ -66,11 +69,11 @@ def logs_recredit_in_bulk(*, logs: QuerySet[ProcedureLog]) -> int:
         lines = _distinct(cursor, "SELECT DISTINCT line, plan_id, context FROM bulk_line")
         cases = []
         if lines:
-            catalog = PreloadedCatalog.for_keys(lines)
-            _store(cursor, "bulk_fact", _FACT_COLUMNS, [_fact_row(key, catalog) for key in lines])
+            facts = _remembered(memo, "line", lines, _fact_rows)
+            _store(cursor, "bulk_fact", _FACT_COLUMNS, [row for rows in facts for row in rows])
             cases = _collect_complex_cases(cursor)
-            results = [row for key in cases for row in _case_rows(key, catalog)]
-            _store(cursor, "bulk_result", _RESULT_COLUMNS, results)
+            results = _remembered(memo, "case", cases, _case_rows)
+            _store(cursor, "bulk_result", _RESULT_COLUMNS, [row for rows in results for row in rows])
             changed = _write_credits(cursor)
         else:
             changed = 0
@@ -113,23 +116,26 @@ def _parse_line(text: str) -> Line:
 
 
 def _collect_lines(cursor, logs: QuerySet[ProcedureLog]) -> None:
-    chosen_sql, params = logs.order_by().values("id", "case_id").query.sql_with_params()
+    columns = ("id", "case_id", "user_id", "performed_on", "code", "modifiers", "units", "setting")
+    chosen_sql, params = logs.order_by().values(*columns).query.sql_with_params()
     # A lone log is a group of its own (numbered -id); a case's lines keep their entry order.
     # The release in effect on a date is the latest effective by then, a correction winning
     # a tie; its context names the quarter too when it stands in for a missing release.
+    # `chosen` is read once (its own filters pick the index), then joined by key only.
     cursor.execute(
         f"""
         CREATE TEMPORARY TABLE bulk_line ON COMMIT DROP AS
-        WITH chosen AS ({chosen_sql}),
+        WITH chosen AS MATERIALIZED ({chosen_sql}),
         picked AS (
             SELECT l.id, -l.id AS grp, 0 AS position, l.user_id, l.performed_on, {_LINE_TEXT} AS line
-            FROM logs_procedurelog l
-            WHERE l.case_id IS NULL AND l.id IN (SELECT id FROM chosen)
+            FROM chosen l
+            WHERE l.case_id IS NULL
             UNION ALL
             SELECT l.id, l.case_id, (row_number() OVER (PARTITION BY l.case_id ORDER BY l.id) - 1)::int,
                    c.user_id, c.performed_on, {_LINE_TEXT}
-            FROM logs_procedurelog l JOIN logs_case c ON c.id = l.case_id
-            WHERE l.case_id IN (SELECT case_id FROM chosen WHERE case_id IS NOT NULL)
+            FROM (SELECT DISTINCT case_id FROM chosen WHERE case_id IS NOT NULL) cases
+            JOIN logs_case c ON c.id = cases.case_id
+            JOIN logs_procedurelog l ON l.case_id = cases.case_id
         ),
         winner AS (
             SELECT DISTINCT ON (effective_on) id, effective_on
@@ -177,7 +183,7 @@ class PreloadedCatalog(CatalogLookup):
         plan_ids = {key.plan_id for key in keys} - {NO_PLAN}
         plans = {NO_PLAN: CreditPlan.cms_default(), **CreditPlan.objects.in_bulk(plan_ids)}
         catalog = cls(Release.objects.in_bulk(), plans)
-        codes = {key.text.split(FIELD_SEPARATOR, 1)[0] for key in keys}
+        codes = {line.code.code for key in keys for line in key.lines()}  # a case's key holds several
         release_ids = {key.release_id() for key in keys}
         catalog._load_rows(release_ids, codes)
         bases = {row.endoscopic_base_code for rows in catalog.rows.values() for row in rows.values()} - {""}
@@ -213,6 +219,20 @@ _FACT_COLUMNS = (
     "base numeric, basis numeric, share numeric, indicator text, apply_mp boolean, prefix text"
 )
 _RESULT_COLUMNS = f"text text, plan_id integer, context text, position integer, {_CREDIT_COLUMNS}"
+
+
+def _remembered(memo: dict, kind: str, keys: list[CreditKey], credit) -> list[list[tuple]]:
+    """The rows `credit(key, catalog)` gives for each key, working out only those not in `memo`."""
+    missing = [key for key in keys if (kind, key.text, key.plan_id, key.context) not in memo]
+    if missing:
+        catalog = PreloadedCatalog.for_keys(missing)
+        for key in missing:
+            memo[(kind, key.text, key.plan_id, key.context)] = credit(key, catalog)
+    return [memo[(kind, key.text, key.plan_id, key.context)] for key in keys]
+
+
+def _fact_rows(key: CreditKey, catalog: PreloadedCatalog) -> list[tuple]:
+    return [_fact_row(key, catalog)]
 
 
 def _fact_row(key: CreditKey, catalog: PreloadedCatalog) -> tuple:

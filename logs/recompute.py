@@ -156,7 +156,7 @@ def recompute_chunk_do(*, chunk_id: int) -> None:
         chunk = RecomputeChunk.objects.select_for_update().select_related("run").filter(pk=chunk_id).first()
         if chunk is None or chunk.done_at is not None:
             return
-        changed = logs_recredit_in_bulk(logs=_chunk_logs(chunk))
+        changed = logs_recredit_in_bulk(logs=_chunk_logs(chunk), memo=_memo_for_run(chunk.run_id))
         chunk.done_at = timezone.now()
         chunk.save(update_fields=["done_at"])
         RecomputeRun.objects.filter(pk=chunk.run_id).update(
@@ -169,6 +169,17 @@ def recompute_chunk_do(*, chunk_id: int) -> None:
     logger.info("Recompute run %s: chunk %s done, %d logs changed", chunk.run_id, chunk, changed)
     if settings.RVUEDGE_RECOMPUTE_CHUNK_PAUSE:
         time.sleep(settings.RVUEDGE_RECOMPUTE_CHUNK_PAUSE)  # leave the database to interactive users
+
+
+_credits_by_run: dict[int, dict] = {}
+
+
+def _memo_for_run(run_id: int) -> dict:
+    """Credits already worked out by this process for the run, kept for its next chunk."""
+    if run_id not in _credits_by_run:
+        _credits_by_run.clear()  # one run at a time: an earlier run's plans may since have changed
+        _credits_by_run[run_id] = {}
+    return _credits_by_run[run_id]
 
 
 def recompute_run_is_complete(run_id: int) -> bool:

@@ -1,0 +1,82 @@
+"""The Django admin: upload a release from the release list, and see what changed between two."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.models import User
+from codes.models import Release, ReleaseUpload
+
+CMS = Path(settings.DATA_DIR) / "cms"
+
+
+@pytest.fixture
+def admin_client(client, db):
+    client.force_login(User.objects.create_superuser(email="admin@example.org", password="admin-pass-123"))
+    return client
+
+
+def test_the_release_list_offers_the_upload(admin_client):
+    page = admin_client.get("/admin/codes/release/")
+
+    assert page.status_code == 200
+    assert b"Upload a CMS release" in page.content
+
+
+def test_an_admin_upload_imports_the_release_and_re_prices(admin_client, django_capture_on_commit_callbacks):
+    content = (
+        (CMS / "rvu26c" / "PPRRVU2026_Jul_nonQPP.csv")
+        .read_bytes()
+        .replace(
+            b"99213,,Office o/p est low 20 min,A,,1.30,1.46,,0.33,,0.09,2.85,1.72,",
+            b"99213,,Office o/p est low 20 min,A,,1.40,1.46,,0.33,,0.09,2.95,1.82,",
+        )
+    )
+    form = {"file": SimpleUploadedFile("PPRRVU2026_Jul_nonQPP.csv", content), "release_name": "RVU26CR"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post("/admin/codes/release/upload/", form)
+
+    upload = ReleaseUpload.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(
+        f"/releaseupload/{upload.pk}/change/"
+    )
+    assert (upload.state, upload.release.name) == ("ready", "RVU26CR")
+    assert Release.objects.get(name="RVU26CR").replaces.name == "RVU26C"
+    assert admin_client.get(response["Location"]).status_code == 200
+
+
+def test_an_admin_upload_of_a_bad_file_says_why_and_stores_nothing(admin_client):
+    form = {"file": SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")}
+
+    response = admin_client.post("/admin/codes/release/upload/", form)
+
+    assert response.status_code == 200
+    assert b"neither a ZIP" in response.content
+    assert not ReleaseUpload.objects.exists()
+
+
+def test_the_admin_diff_shows_the_real_changes_from_rvu25d_to_rvu26c(admin_client):
+    release = Release.objects.get(name="RVU26C")
+
+    page = admin_client.get(f"/admin/codes/release/{release.pk}/diff/", {"against": "RVU25D", "code": "2744"})
+
+    text = " ".join(page.content.decode().split())
+    assert "496 rows added, 230 removed, 7477 work RVU changes, 334 status changes" in text
+    assert (
+        "<td>27447</td><td></td><td>Total knee arthroplasty</td> <td>19.60</td><td>19.11</td><td>-0.49</td>"
+        in text
+    )
+
+
+def test_staff_without_the_upload_permission_cannot_upload(client, db):
+    client.force_login(
+        User.objects.create_user(email="clerk@example.org", password="x-pass-123", is_staff=True)
+    )
+
+    response = client.post("/admin/codes/release/upload/", {"file": SimpleUploadedFile("a.csv", b"HCPCS")})
+
+    assert response.status_code == 302
+    assert not ReleaseUpload.objects.exists()
