@@ -6,8 +6,10 @@ Run from the repository root with the project's Python:
 
 On a throwaway PostgreSQL database (made and dropped by this script), it imports
 the real RVU25D file, writes --logs procedure logs (1,000,000 by default) for
---users users (1,000) dated July to September 2026 and credited under RVU25D,
-then imports the real RVU26C file, which governs all of them. It then times:
+--users users (1,000) dated July to September 2026, credits them under RVU25D
+with the app's own recompute (so each log holds the release, row, wRVU and
+explanation it would hold in a real database), packs the table, then imports the
+real RVU26C file, which governs all of them. It then times:
 
 (a) baseline: one bare `UPDATE … FROM` setting work RVU × units from RVU26C's
     global rows for the same logs (rolled back, so (b) starts from the same state);
@@ -22,7 +24,7 @@ VACUUM ANALYZE runs (untimed) before each step. With --workers N the chunks of (
 are shared by N processes, as N Celery workers would share them.
 
 The logs imitate a practice: 20 specialties of 50 users each; a specialty draws
-from 40 codes (valued in both releases), a few of them most of the time; about a
+from 40 codes (paid in RVU25D), a few of them most of the time; about a
 third of the logs are lines of 2- or 3-line cases; some carry RT, LT, 59 or 80,
 some 2 or 3 units; a tenth of the users switch to a plan of their own in August.
 """
@@ -57,18 +59,25 @@ def import_quietly(path: Path):
     return release_import(path=path).release
 
 
-def valued_codes(old, new) -> list[str]:
-    """Codes with a paid global row (status A, work RVU above 0) in both releases."""
+def valued_codes(old) -> list[str]:
+    """Codes with a paid global row (status A, work RVU above 0) in `old`."""
     from codes.models import FeeScheduleRow
 
-    def paid(release):
-        return set(
-            FeeScheduleRow.objects.filter(
-                release=release, modifier="", status_code="A", work_rvu__gt=0
-            ).values_list("code_id", flat=True)
-        )
+    rows = FeeScheduleRow.objects.filter(release=old, modifier="", status_code="A", work_rvu__gt=0)
+    return sorted(rows.values_list("code_id", flat=True))
 
-    return sorted(paid(old) & paid(new))
+
+def credit_under(old) -> None:
+    """Credit every log under `old` as the app would have (release, row, wRVU and the full
+    explanation), then pack the table as COPY left it: the timed steps start from what a
+    real database holds, not from placeholder credits."""
+    from django.db import connection
+
+    from logs.recompute import release_recompute
+
+    release_recompute(release=old)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM FULL ANALYZE logs_procedurelog")
 
 
 def seed(*, users: int, logs: int, old, codes: list[str], rng: random.Random) -> None:
@@ -211,12 +220,10 @@ def main() -> None:
         logging.getLogger("logs").setLevel(logging.WARNING)
         old = import_quietly(OLD_FILE)
         started = time.perf_counter()
-        seed(users=args.users, logs=args.logs, old=old, codes=valued_codes(old, import_quietly(NEW_FILE)),
-             rng=random.Random(args.seed))  # fmt: skip
+        seed(users=args.users, logs=args.logs, old=old, codes=valued_codes(old), rng=random.Random(args.seed))
+        credit_under(old)
         seeding = time.perf_counter() - started
-        from codes.models import Release
-
-        new = Release.objects.get(name="RVU26C")
+        new = import_quietly(NEW_FILE)
         vacuum()
         before, updated = bare_update(new)
         vacuum()
@@ -241,12 +248,12 @@ def report(args, seeding, updated, baselines, first, rerun) -> None:
     baseline = sum(baselines) / 2
     logs = ProcedureLog.objects.count()
     case_lines = ProcedureLog.objects.filter(case__isnull=False).count()
-    chunks = RecomputeRun.objects.first().chunks_total
+    chunks = RecomputeRun.objects.filter(release__name="RVU26C").first().chunks_total
     lines = [
         f"RVU Edge recompute vs bare UPDATE  {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         f"machine     {os.cpu_count()} CPUs, load {' '.join(f'{n:.2f}' for n in os.getloadavg())}",
         f"data        {logs:,} logs of {args.users:,} users, {case_lines:,} of them case lines; "
-        f"seeded in {seeding:.1f} s",
+        f"written and credited under RVU25D in {seeding:.1f} s",
         f"chunks      {chunks} per run; {args.workers} worker(s) in the first run",
         f"baseline    UPDATE … FROM of {updated:,} rows: {baselines[0]:.2f} s before, "
         f"{baselines[1]:.2f} s after",

@@ -1,15 +1,12 @@
 """The Django admin: upload a release from the release list, and see what changed between two."""
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
 from codes.models import Release, ReleaseUpload
 
-CMS = Path(settings.DATA_DIR) / "cms"
+from .test_release_uploads import rvu26c_with_99213_at_1_40
 
 
 @pytest.fixture
@@ -26,14 +23,7 @@ def test_the_release_list_offers_the_upload(admin_client):
 
 
 def test_an_admin_upload_imports_the_release_and_re_prices(admin_client, django_capture_on_commit_callbacks):
-    content = (
-        (CMS / "rvu26c" / "PPRRVU2026_Jul_nonQPP.csv")
-        .read_bytes()
-        .replace(
-            b"99213,,Office o/p est low 20 min,A,,1.30,1.46,,0.33,,0.09,2.85,1.72,",
-            b"99213,,Office o/p est low 20 min,A,,1.40,1.46,,0.33,,0.09,2.95,1.82,",
-        )
-    )
+    content = rvu26c_with_99213_at_1_40()
     form = {"file": SimpleUploadedFile("PPRRVU2026_Jul_nonQPP.csv", content), "release_name": "RVU26CR"}
 
     with django_capture_on_commit_callbacks(execute=True):

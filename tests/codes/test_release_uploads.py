@@ -13,6 +13,19 @@ from codes.models import FeeScheduleRow, Release, ReleaseUpload
 CMS = Path(settings.DATA_DIR) / "cms"
 
 
+def rvu26c_with_99213_at_1_40() -> bytes:
+    """The real RVU26C file with one change, as a corrected re-issue might bring: 99213's
+    work RVU 1.30 → 1.40, its totals raised to match."""
+    return (
+        (CMS / "rvu26c" / "PPRRVU2026_Jul_nonQPP.csv")
+        .read_bytes()
+        .replace(
+            b"99213,,Office o/p est low 20 min,A,,1.30,1.46,,0.33,,0.09,2.85,1.72,",
+            b"99213,,Office o/p est low 20 min,A,,1.40,1.46,,0.33,,0.09,2.95,1.82,",
+        )
+    )
+
+
 def upload(client, name: str, content: bytes, **fields):
     return client.post(
         "/api/v1/releases/", {"file": SimpleUploadedFile(name, content), **fields}, format="multipart"
@@ -25,14 +38,7 @@ def test_staff_upload_a_corrected_release_and_watch_it_become_ready(
     visit = owner_client.post(
         "/api/v1/logs/", {"code": "99213", "performed_on": "2026-08-03"}, format="json"
     ).json()
-    content = (
-        (CMS / "rvu26c" / "PPRRVU2026_Jul_nonQPP.csv")
-        .read_bytes()
-        .replace(
-            b"99213,,Office o/p est low 20 min,A,,1.30,1.46,,0.33,,0.09,2.85,1.72,",
-            b"99213,,Office o/p est low 20 min,A,,1.40,1.46,,0.33,,0.09,2.95,1.82,",
-        )
-    )
+    content = rvu26c_with_99213_at_1_40()
 
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(staff_client, "PPRRVU2026_Jul_nonQPP.csv", content, release_name="RVU26CR")
