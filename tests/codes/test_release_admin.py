@@ -5,6 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
 from codes.models import Release, ReleaseUpload
+from logs.models import RecomputeRun
+from logs.recompute import release_recompute
 
 from .test_release_uploads import rvu26c_with_99213_at_1_40
 
@@ -70,3 +72,12 @@ def test_staff_without_the_upload_permission_cannot_upload(client, db):
 
     assert response.status_code == 302
     assert not ReleaseUpload.objects.exists()
+
+
+def test_the_admin_shows_a_release_recompute_and_its_chunks(admin_client):
+    release_recompute(release=Release.objects.get(name="RVU26C"))  # a second run: no logs, no chunks
+    run = RecomputeRun.objects.filter(release__name="RVU26C").first()
+
+    assert admin_client.get("/admin/logs/recomputerun/").status_code == 200
+    page = admin_client.get(f"/admin/logs/recomputerun/{run.pk}/change/")
+    assert page.status_code == 200 and b"RVU26C" in page.content
