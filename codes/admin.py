@@ -7,7 +7,7 @@ from django.urls import path
 
 from .diff import release_diff
 from .importing.errors import ReleaseFileError
-from .models import Code, FeeScheduleRow, Release, ReleaseUpload
+from .models import RELEASE_NAME_VALIDATOR, Code, FeeScheduleRow, Release, ReleaseUpload
 
 DIFF_ROWS_SHOWN = 500
 
@@ -28,7 +28,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class ReleaseUploadForm(forms.Form):
     file = forms.FileField(help_text="The CMS release ZIP, or its PPRRVU CSV, TXT or XLSX file.")
     release_name = forms.CharField(
-        required=False, max_length=12, help_text="Only to override the name read from the file, e.g. RVU26AR."
+        required=False,
+        max_length=12,
+        validators=[RELEASE_NAME_VALIDATOR],
+        help_text="Only to override the name read from the file, e.g. RVU26AR.",
     )
     effective_on = forms.DateField(
         required=False, help_text="Only to override the first day of the release's quarter (YYYY-MM-DD)."
@@ -99,7 +102,9 @@ class ReleaseAdmin(ReadOnlyAdmin):
             diff = release_diff(release=release, against=form.cleaned_data["against"], limit=100_000)
             prefix = form.cleaned_data["code"].strip().upper()
             for kind in ("added", "removed", "work_rvu_changed", "status_changed"):
-                diff[kind] = [row for row in diff[kind] if row["code"].startswith(prefix)][:DIFF_ROWS_SHOWN]
+                matching = [row for row in diff[kind] if row["code"].startswith(prefix)]
+                diff["counts"][kind] = len(matching)  # the counts describe what the filter kept
+                diff[kind] = matching[:DIFF_ROWS_SHOWN]
         context = {
             **self.admin_site.each_context(request),
             "title": f"{release.name}: what changed",

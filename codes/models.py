@@ -11,6 +11,7 @@ import re
 import uuid
 from decimal import Decimal
 
+from django.core.validators import RegexValidator
 from django.db import models
 
 QUARTER_EFFECTIVE_MONTH = {"A": 1, "B": 4, "C": 7, "D": 10}
@@ -56,6 +57,12 @@ def words_for_search(description: str) -> str:
     case-insensitive matching against every separator.
     """
     return f" {WORD_SEPARATORS.sub(' ', description.lower()).strip()} "
+
+
+RELEASE_NAME_VALIDATOR = RegexValidator(
+    r"^(?i:RVU[0-9]{2}[A-D]R?)$",
+    "A CMS release name: RVU, two digits of the year, A to D, R for a correction.",
+)
 
 
 class ReleaseQuerySet(models.QuerySet):
@@ -231,7 +238,9 @@ class ReleaseUpload(models.Model):
     original_name = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField()
     uploaded_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
-    release_name = models.CharField(max_length=12, blank=True, help_text="Override, e.g. RVU26AR.")
+    release_name = models.CharField(
+        max_length=12, blank=True, validators=[RELEASE_NAME_VALIDATOR], help_text="Override, e.g. RVU26AR."
+    )
     effective_on = models.DateField(null=True, blank=True, help_text="Override of the quarter's first day.")
     state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
     error = models.TextField(

@@ -77,7 +77,7 @@ class CodeDateQuerySerializer(serializers.Serializer):
 class ReleaseSerializer(serializers.ModelSerializer):
     state = serializers.SerializerMethodField(
         help_text="recomputing while the logs it governs are being re-priced, then ready; "
-        "replaced once a corrected re-issue takes its place."
+        "replaced once a corrected re-issue takes its place from its first day."
     )
     replaces = serializers.CharField(source="replaces.name", allow_null=True, read_only=True)
     replaced_by = serializers.SerializerMethodField(
@@ -109,12 +109,13 @@ class ReleaseSerializer(serializers.ModelSerializer):
         ]
 
     def get_state(self, release: Release) -> str:
-        if self.get_replaced_by(release):
-            return "replaced"
+        corrections = list(release.corrections.all())  # prefetched by the view
+        if any(correction.effective_on <= release.effective_on for correction in corrections):
+            return "replaced"  # (a correction from a later date replaces it from then on only)
         return "ready" if release.repriced_at else "recomputing"
 
     def get_replaced_by(self, release: Release) -> str | None:
-        corrections = list(release.corrections.all())  # prefetched by the view
+        corrections = list(release.corrections.all())
         return corrections[-1].name if corrections else None
 
 

@@ -122,6 +122,7 @@ def release_import(
     try:
         with transaction.atomic():
             release.save()
+            _link_earlier_corrections(release)
             _save_codes(release, rows)
             _save_rows(release, parsed, rows, report)
         _refresh_planner_statistics()
@@ -158,6 +159,14 @@ def _refresh_planner_statistics() -> None:
         with connection.cursor() as cursor:
             # The columns lookups filter on: sampling all 34 takes three times as long.
             cursor.execute(f"ANALYZE {FeeScheduleRow._meta.db_table} (release_id, code, modifier)")
+
+
+def _link_earlier_corrections(release: Release) -> None:
+    """A correction imported before the release it corrects replaces it all the same."""
+    if not release.is_correction:
+        Release.objects.filter(
+            year=release.year, quarter=release.quarter, is_correction=True, replaces__isnull=True
+        ).update(replaces=release)
 
 
 def _release_corrected_by(identity: ReleaseIdentity) -> Release | None:

@@ -5,7 +5,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import AllowAny, IsAdminUser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
@@ -16,6 +16,7 @@ from rvuedge.celery import run_or_queue
 from .diff import release_diff
 from .importing.errors import ReleaseFileError
 from .models import Code, Release, ReleaseUpload
+from .permissions import CanImportReleases
 from .selectors import code_rows_on, code_search, find_code
 from .serializers import (
     CodeDateQuerySerializer,
@@ -106,13 +107,17 @@ class ReleaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Release.objects.select_related("replaces").prefetch_related("corrections")
     serializer_class = ReleaseSerializer
     lookup_field = "name"
-    lookup_value_regex = "RVU[0-9]{2}[A-D]R?|[0-9]+"
+    lookup_value_regex = "[Rr][Vv][Uu][0-9]{2}[A-Da-d][Rr]?|[0-9]+"
     parser_classes = [MultiPartParser, FormParser]
 
     def get_permissions(self):
         if self.action == "create" or self.kwargs.get("name", "").isdigit():
-            return [IsAdminUser()]
+            return [CanImportReleases()]
         return [AllowAny()]
+
+    def get_object(self):
+        self.kwargs["name"] = self.kwargs["name"].upper()  # rvu26c is RVU26C
+        return super().get_object()
 
     def get_serializer_class(self):
         return ReleaseUploadSerializer if self.action == "create" else ReleaseSerializer
@@ -170,7 +175,7 @@ class ReleaseUploadViewSet(
 
     queryset = ReleaseUpload.objects.select_related("release")
     serializer_class = ReleaseUploadSerializer
-    permission_classes = [IsAdminUser]
+    permission_classes = [CanImportReleases]
     parser_classes = [MultiPartParser, FormParser]
 
     def perform_create(self, serializer):

@@ -213,7 +213,11 @@ def recompute_run_finish(*, run: RecomputeRun) -> None:
             _record_outcomes(run.release)
             Release.objects.filter(pk=run.release_id).update(repriced_at=timezone.now())
             ReleaseUpload.objects.filter(release=run.release, state=ReleaseUpload.State.RECOMPUTING).update(
-                state=ReleaseUpload.State.READY, updated_at=timezone.now()
+                state=ReleaseUpload.State.READY,
+                progress_stage="recomputing",
+                progress_done=run.logs_total,
+                progress_total=run.logs_total,
+                updated_at=timezone.now(),
             )
         run.finished_at = timezone.now()
         run.save(update_fields=["finished_at"])
@@ -265,6 +269,9 @@ def _totals_by_user(release: Release):
 
 
 def _previous_release(release: Release) -> Release | None:
+    """What `release` re-prices logs from: the release it corrects, else the one before it."""
+    if release.replaces_id:
+        return release.replaces
     return (
         Release.objects.filter(effective_on__lt=release.effective_on).order_by("-effective_on", "-id").first()
     )

@@ -7,12 +7,15 @@ release they need themselves.
 """
 
 import pytest
+from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from codes.bundled import bundled_release_paths
 from codes.services import release_import
 from logs.recompute import release_recompute
+
+RELEASE_UPLOAD_PERMISSIONS = ["add_releaseupload", "view_releaseupload"]
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +37,12 @@ def other_user(db) -> User:
 
 @pytest.fixture
 def staff_user(db) -> User:
-    return User.objects.create_user(email="staff@example.org", password="staff-pass-123", is_staff=True)
+    """Staff who import releases: being staff alone is not enough to upload one."""
+    user = User.objects.create_user(email="staff@example.org", password="staff-pass-123", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="codes", codename__in=RELEASE_UPLOAD_PERMISSIONS)
+    )
+    return user
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.models import User
 from codes.models import FeeScheduleRow, Release, ReleaseUpload
+from codes.services import release_import
 
 CMS = Path(settings.DATA_DIR) / "cms"
 
@@ -118,3 +120,53 @@ def test_only_staff_may_upload_or_see_uploads(owner_client, anonymous_client, st
     assert anonymous_client.get("/api/v1/releases/1/").status_code == 401
     assert staff_client.get("/api/v1/releases/999999/").status_code == 404
     assert anonymous_client.get("/api/v1/releases/RVU26C/").json()["state"] == "ready"
+
+
+def test_staff_without_the_upload_permission_cannot_upload_through_the_api(client, db):
+    clerk = User.objects.create_user(email="clerk@example.org", password="clerk-pass-123", is_staff=True)
+    client.force_login(clerk)
+
+    response = upload(client, "PPRRVU2026_Jul_nonQPP.csv", rvu26c_with_99213_at_1_40())
+
+    assert response.status_code == 403
+    assert "permission to add release uploads" in response.json()["detail"]
+    assert not ReleaseUpload.objects.exists()
+
+
+def test_a_release_name_override_must_be_a_release_name(staff_client):
+    response = upload(
+        staff_client, "PPRRVU2026_Jul_nonQPP.csv", rvu26c_with_99213_at_1_40(), release_name="RVU26CRX"
+    )
+
+    assert response.status_code == 400
+    assert "release_name" in response.json()
+
+
+def test_release_names_are_found_in_any_case(anonymous_client):
+    assert anonymous_client.get("/api/v1/releases/rvu26c/").json()["name"] == "RVU26C"
+
+
+def test_a_correction_is_measured_against_the_release_it_corrects(
+    staff_client, owner_client, django_capture_on_commit_callbacks
+):
+    for code, day in (("27447", "2026-08-03"), ("99213", "2026-08-04")):
+        owner_client.post("/api/v1/logs/", {"code": code, "performed_on": day}, format="json")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(staff_client, "PPRRVU2026_Jul_nonQPP.csv", rvu26c_with_99213_at_1_40(), release_name="RVU26CR")
+
+    repricing = owner_client.get("/api/v1/repricings/").json()["results"][0]
+    assert repricing["previous_release"] == "RVU26C"
+    assert repricing["message"].endswith("re-priced under RVU26CR: +0.10 wRVU on 1 code.")
+
+
+def test_a_release_imported_after_its_correction_is_replaced_by_it(staff_client, tmp_path):
+    correction = tmp_path / "PPRRVU2026_Jul_nonQPP.csv"
+    correction.write_bytes(rvu26c_with_99213_at_1_40())
+    Release.objects.filter(name="RVU26C").delete()  # as if RVU26C had never been imported
+    release_import(path=correction, release_name="RVU26CR")
+
+    release_import(path=CMS / "rvu26c" / "PPRRVU2026_Jul_nonQPP.csv")
+
+    original = staff_client.get("/api/v1/releases/RVU26C/").json()
+    assert (original["state"], original["replaced_by"]) == ("replaced", "RVU26CR")
