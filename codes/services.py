@@ -74,15 +74,17 @@ def release_import(
     dry_run: bool = False,
     allow_fewer_rows: bool = False,
     progress: ProgressCallback | None = None,
+    original_name: str | None = None,
 ) -> ImportResult:
     """Import one release from a CMS ZIP or a PPRRVU CSV/TXT/XLSX file, all or nothing.
 
     Importing the same file again changes nothing. A different file for a release
     we already hold is refused: corrections come as their own release (RVU26AR).
+    `original_name` names an uploaded file stored under another name, in errors and on the release.
     """
     started = time.monotonic()
     report = progress or (lambda stage, done, total: None)
-    upload = open_upload(Path(path), max_bytes=settings.RVUEDGE_MAX_RELEASE_BYTES)
+    upload = open_upload(Path(path), max_bytes=settings.RVUEDGE_MAX_RELEASE_BYTES, name=original_name)
     existing = Release.objects.filter(source_sha256=upload.sha256).first()
     if existing:
         logger.info("Release file %s already imported as %s", upload.original_name, existing.name)

@@ -54,6 +54,7 @@ def release_upload_process(*, upload: ReleaseUpload) -> tuple[ReleaseUpload, Rec
             release_name=upload.release_name or None,
             effective_on=upload.effective_on,
             progress=report,
+            original_name=upload.original_name,  # storage may have renamed the file
         )
     except ReleaseFileError as error:
         upload.error = str(error)  # the import rolled back; this says why, with file, line and column

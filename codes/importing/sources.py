@@ -71,22 +71,24 @@ def is_qpp_name(name: str) -> bool:
     return bool(QPP_NAME.search(Path(name).name))
 
 
-def open_upload(path: Path, *, max_bytes: int) -> ReleaseUpload:
+def open_upload(path: Path, *, max_bytes: int, name: str | None = None) -> ReleaseUpload:
+    """Read a release file; `name` is what the user called it, when it was stored under another."""
+    name = name or path.name
     size = path.stat().st_size
     if size > max_bytes:
-        raise ReleaseFileError(f"is {size:,} bytes; the limit is {max_bytes:,}", filename=path.name)
+        raise ReleaseFileError(f"is {size:,} bytes; the limit is {max_bytes:,}", filename=name)
     data = path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
     if data.startswith(b"PK") and not _is_xlsx(data):
-        rvu_file, qpp_file = _pprrvu_members(path.name, data)
-        return ReleaseUpload(path.name, sha256, rvu_file, qpp_file)
-    if is_qpp_name(path.name):
+        rvu_file, qpp_file = _pprrvu_members(name, data)
+        return ReleaseUpload(name, sha256, rvu_file, qpp_file)
+    if is_qpp_name(name):
         raise ReleaseFileError(
             "is the QPP variant, which differs from the non-QPP file only in its conversion factor; "
             "import the non-QPP file or the whole release ZIP",
-            filename=path.name,
+            filename=name,
         )
-    return ReleaseUpload(path.name, sha256, SourceFile(path.name, data))
+    return ReleaseUpload(name, sha256, SourceFile(name, data))
 
 
 def _is_xlsx(data: bytes) -> bool:

@@ -170,3 +170,16 @@ def test_a_release_imported_after_its_correction_is_replaced_by_it(staff_client,
 
     original = staff_client.get("/api/v1/releases/RVU26C/").json()
     assert (original["state"], original["replaced_by"]) == ("replaced", "RVU26CR")
+
+
+def test_a_refused_upload_names_the_file_as_it_was_sent(staff_client, django_capture_on_commit_callbacks):
+    long_name = "PPRRVU2026_Jul_nonQPP_" + "x" * 120 + ".csv"  # longer than storage keeps
+    content = rvu26c_with_99213_at_1_40().replace(b",2.95,1.82,", b",9.95,1.82,", 1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(staff_client, long_name, content, release_name="RVU26CR")
+
+    stored = ReleaseUpload.objects.get(pk=response.json()["id"])
+    assert Path(stored.file.name).name != long_name  # storage shortened it
+    assert stored.state == "failed"
+    assert stored.error.startswith(f"{long_name}, line ")
