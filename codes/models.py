@@ -72,7 +72,17 @@ class ReleaseQuerySet(models.QuerySet):
         A corrected re-issue (e.g. RVU26AR) shares its effective date with the
         release it corrects and wins over it.
         """
-        return self.filter(effective_on__lte=day).order_by("-effective_on", "-is_correction", "-id").first()
+        return self.filter(effective_on__lte=day).order_by(*IN_EFFECT_ORDER).first()
+
+
+# Latest effective date first; on a tie a correction, then the later import, wins.
+IN_EFFECT_ORDER = ("-effective_on", "-is_correction", "-id")
+
+
+def release_in_effect_among(releases, day: datetime.date) -> "Release | None":
+    """What Release.objects.in_effect_on(day) returns, from releases already in memory."""
+    candidates = [release for release in releases if release.effective_on <= day]
+    return max(candidates, key=lambda r: (r.effective_on, r.is_correction, r.pk), default=None)
 
 
 class Release(models.Model):

@@ -34,7 +34,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
-from codes.models import Code, FeeScheduleRow, Release
+from codes.models import Code, FeeScheduleRow, Release, release_in_effect_among
 
 from .credit import CatalogLookup, CreditError, Line, LineCredit, LineFacts, LineKind, credit_case, line_facts
 from .models import ProcedureLog
@@ -120,7 +120,8 @@ def _collect_lines(cursor, logs: QuerySet[ProcedureLog]) -> None:
     chosen_sql, params = logs.order_by().values(*columns).query.sql_with_params()
     # A lone log is a group of its own (numbered -id); a case's lines keep their entry order.
     # The release in effect on a date is the latest effective by then, a correction winning
-    # a tie; its context names the quarter too when it stands in for a missing release.
+    # a tie (as codes.models.IN_EFFECT_ORDER); its context names the quarter too when it
+    # stands in for a missing release.
     # `chosen` is read once (its own filters pick the index), then joined by key only.
     cursor.execute(
         f"""
@@ -198,8 +199,7 @@ class PreloadedCatalog(CatalogLookup):
                 self.rows[(row.release_id, row.code_id)][row.modifier] = row
 
     def release_for(self, performed_on: datetime.date) -> Release | None:
-        candidates = [release for release in self.releases.values() if release.effective_on <= performed_on]
-        return max(candidates, key=lambda r: (r.effective_on, r.is_correction, r.pk), default=None)
+        return release_in_effect_among(self.releases.values(), performed_on)
 
     def rows_by_code(self, release: Release, codes: set[str]) -> dict[str, dict[str, FeeScheduleRow]]:
         return {code: self.rows[(release.pk, code)] for code in codes if (release.pk, code) in self.rows}

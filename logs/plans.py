@@ -16,6 +16,13 @@ from codes.models import Code
 SHARE_RANGE = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
 
 
+def share_field(default: str, help_text: str = "") -> models.DecimalField:
+    """A share of the work RVU a plan credits, between 0 and 1."""
+    return models.DecimalField(
+        max_digits=5, decimal_places=4, validators=SHARE_RANGE, default=Decimal(default), help_text=help_text
+    )
+
+
 class CreditPlan(models.Model):
     class RankingBasis(models.TextChoices):
         WORK_RVU = "work_rvu", "Work RVU"
@@ -33,51 +40,17 @@ class CreditPlan(models.Model):
         default=True, help_text="Off: both sides of a bilateral procedure earn their full value (×2)."
     )
     apply_assistant = models.BooleanField(default=True, help_text="Off: assistants earn the full work RVU.")
-    assistant_share = models.DecimalField(
-        max_digits=5, decimal_places=4, validators=SHARE_RANGE, default=Decimal("0.16")
-    )
-    non_physician_assistant_share = models.DecimalField(
-        max_digits=5, decimal_places=4, validators=SHARE_RANGE, default=Decimal("0.136")
-    )
+    assistant_share = share_field("0.16")
+    non_physician_assistant_share = share_field("0.136")
     apply_co_surgery = models.BooleanField(default=True, help_text="Off: co-surgeons earn the full work RVU.")
-    co_surgery_share = models.DecimalField(
-        max_digits=5, decimal_places=4, validators=SHARE_RANGE, default=Decimal("0.625")
+    co_surgery_share = share_field("0.625")
+    team_surgery_share = share_field(
+        "1.00", "Team surgery (66) is paid 'by report'; the plan sets the share (default 100%)."
     )
-    team_surgery_share = models.DecimalField(
-        max_digits=5,
-        decimal_places=4,
-        validators=SHARE_RANGE,
-        default=Decimal("1.00"),
-        help_text="Team surgery (66) is paid 'by report'; the plan sets the share (default 100%).",
-    )
-    reduced_service_share = models.DecimalField(
-        max_digits=5,
-        decimal_places=4,
-        validators=SHARE_RANGE,
-        default=Decimal("0.50"),
-        help_text="Modifier 52 (default 50%).",
-    )
-    discontinued_share = models.DecimalField(
-        max_digits=5,
-        decimal_places=4,
-        validators=SHARE_RANGE,
-        default=Decimal("0.50"),
-        help_text="Modifier 53 where the file has no 53 row (default 50%).",
-    )
-    discontinued_before_anesthesia_share = models.DecimalField(
-        max_digits=5,
-        decimal_places=4,
-        validators=SHARE_RANGE,
-        default=Decimal("0.25"),
-        help_text="Modifier 73 (default 25%).",
-    )
-    discontinued_after_anesthesia_share = models.DecimalField(
-        max_digits=5,
-        decimal_places=4,
-        validators=SHARE_RANGE,
-        default=Decimal("0.50"),
-        help_text="Modifier 74 (default 50%).",
-    )
+    reduced_service_share = share_field("0.50", "Modifier 52 (default 50%).")
+    discontinued_share = share_field("0.50", "Modifier 53 where the file has no 53 row (default 50%).")
+    discontinued_before_anesthesia_share = share_field("0.25", "Modifier 73 (default 25%).")
+    discontinued_after_anesthesia_share = share_field("0.50", "Modifier 74 (default 50%).")
     credited_status_codes = models.CharField(
         max_length=20, default="ART", help_text="Status codes whose work RVUs earn credit (CMS pays A, R, T)."
     )
