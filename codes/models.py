@@ -59,6 +59,11 @@ def words_for_search(description: str) -> str:
     return f" {WORD_SEPARATORS.sub(' ', description.lower()).strip()} "
 
 
+# words_for_search in SQL, for the import that writes codes set-wise;
+# tests/codes/test_staging.py checks that both agree on every real description.
+SEARCH_TEXT_SQL = "' ' || btrim(regexp_replace(lower({0}), '[^0-9a-z]+', ' ', 'g')) || ' '"
+
+
 RELEASE_NAME_VALIDATOR = RegexValidator(
     r"^(?i:RVU[0-9]{2}[A-D]R?)$",
     "A CMS release name: RVU, two digits of the year, A to D, R for a correction.",
@@ -174,9 +179,22 @@ class FeeScheduleRow(models.Model):
     Indicator columns stay text because CMS prints them as codes ("9", "09", "ZZZ").
     """
 
-    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="rows")
+    # No foreign key constraints in the database: the importer writes a release,
+    # its codes and its rows in one transaction, rows are never updated, and
+    # Django still applies on_delete. Checking 19,000 rows against both parents
+    # cost as much as writing them (bench/import_vs_copy.py).
+    release = models.ForeignKey(
+        Release, on_delete=models.CASCADE, related_name="rows", db_constraint=False, db_index=False
+    )
     source_line = models.PositiveIntegerField(help_text="Line (or spreadsheet row) of the row in the file.")
-    code = models.ForeignKey(Code, on_delete=models.PROTECT, db_column="code", related_name="rows")
+    code = models.ForeignKey(
+        Code,
+        on_delete=models.PROTECT,
+        db_column="code",
+        related_name="rows",
+        db_constraint=False,
+        db_index=False,  # the unique constraint below leads with the code
+    )
     modifier = models.CharField(max_length=2, blank=True, help_text="Blank (global), 26, TC or 53.")
     description = models.CharField(max_length=100)
     status_code = models.CharField(max_length=1)
@@ -212,8 +230,11 @@ class FeeScheduleRow(models.Model):
     class Meta:
         ordering = ["code", "modifier"]
         constraints = [
+            # Code first: the one index then serves a code in one release (the credit
+            # engine) and a code across releases (its history) alike. Reading a whole
+            # release (a diff) scans the table, which is rare and small enough.
             models.UniqueConstraint(
-                fields=["release", "code", "modifier"], name="one_row_per_code_modifier_per_release"
+                fields=["code", "modifier", "release"], name="one_row_per_code_modifier_per_release"
             )
         ]
 

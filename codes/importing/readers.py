@@ -14,12 +14,14 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 
 from .columns import COLUMNS, COLUMNS_BY_HEADER, TXT_POSITIONS, TXT_RECORD_LENGTH, normalize_header
 from .errors import ReleaseFileError
 
 HEADER_SEARCH_ROWS = 30
 CTRL_Z = "\x1a"
+NO_BREAK_SPACE = "\xa0"
 TITLE_PATTERN = re.compile(
     r"(?P<year>\d{4}) National Physician Fee Schedule Relative Value File (?P<month>\w+) Release",
     re.IGNORECASE,
@@ -28,15 +30,27 @@ OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 RELEASED_PATTERN = re.compile(r"RELEASED\s+(?P<date>\d{1,2}/\d{1,2}/\d{4})", re.IGNORECASE)
 
 
-@dataclass
+@dataclass(slots=True)
 class RawRow:
+    """One data row as printed, its cells stripped and in the order of `keys`.
+
+    Cells stay a tuple rather than a dict: a national file has 19,000 rows of 32
+    columns, and the database import streams them as they are.
+    """
+
     line: int
-    values: dict[str, str]
+    keys: tuple[str, ...]
+    cells: tuple[str, ...]
+
+    @property
+    def values(self) -> dict[str, str]:
+        return dict(zip(self.keys, self.cells, strict=True))
 
 
 @dataclass
 class ParsedFile:
     filename: str
+    keys: tuple[str, ...]  # the columns each row holds, in order
     rows: list[RawRow]
     has_pricing_indicator: bool
     title: str = ""
@@ -48,19 +62,32 @@ class ParsedFile:
         return "with PRIC IND (2026 and later)" if self.has_pricing_indicator else "without PRIC IND (2025)"
 
 
-def decode_text(data: bytes) -> str:
-    """CMS text files are ASCII with stray Windows-1252 bytes (e.g. 0xA0 in RVU26B's TXT)."""
+def decode_text(filename: str, data: bytes) -> str:
+    """CMS text files are ASCII with stray Windows-1252 bytes: RVU26B's TXT writes
+    one space in A2044's description as a no-break space (0xA0), read as a space."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    for encoding in ("utf-8", "cp1252"):
+    _refuse_nul(filename, data)
+    for encoding in ("utf-8", "cp1252", "latin-1"):
         try:
-            return data.decode(encoding)
+            return data.decode(encoding).replace(NO_BREAK_SPACE, " ")
         except UnicodeDecodeError:
             continue
-    return data.decode("latin-1")
+    raise AssertionError("latin-1 decodes any bytes")
 
 
-def _is_blank(cells: Iterable[str]) -> bool:
+def _refuse_nul(filename: str, data: bytes) -> None:
+    # No CMS text file holds a NUL byte, and PostgreSQL text cannot store one.
+    position = data.find(b"\x00")
+    if position >= 0:
+        raise ReleaseFileError(
+            "holds a NUL byte (0x00): the file is damaged or is not a text file",
+            filename=filename,
+            line=data.count(b"\n", 0, position) + 1,
+        )
+
+
+def _is_blank(cells: list[str]) -> bool:
     return all(not cell.strip() or cell.strip() == CTRL_Z for cell in cells)
 
 
@@ -71,8 +98,11 @@ def read_table(filename: str, numbered_rows: Iterable[tuple[int, list[str]]]) ->
     names = _stacked_column_names(banner, header_cells)
     positions, ignored = _map_columns(filename, header_line, names)
     title, released_on = _banner_facts(banner)
+    keys = tuple(positions)
+    cells_in_key_order = itemgetter(*positions.values())
     parsed = ParsedFile(
         filename=filename,
+        keys=keys,
         rows=[],
         has_pricing_indicator="pricing_indicator" in positions,
         title=title,
@@ -80,18 +110,21 @@ def read_table(filename: str, numbered_rows: Iterable[tuple[int, list[str]]]) ->
         ignored_columns=ignored,
     )
     width = len(header_cells)
+    append = parsed.rows.append  # the loop runs 19,000 times: no attribute lookups in it
+    strip = str.strip
     for line, cells in rows:
-        if _is_blank(cells):
-            continue
-        if len(cells) != width:
-            raise ReleaseFileError(
-                f"expected {width} fields as in the header (line {header_line}), found {len(cells)}; "
-                "the file is truncated or its rows do not match its header",
-                filename=filename,
-                line=line,
-            )
-        values = {key: cells[index].strip() for key, index in positions.items()}
-        parsed.rows.append(RawRow(line=line, values=values))
+        # A row whose first cell holds something is not blank: the usual row skips both checks.
+        if len(cells) != width or cells[0].strip() in ("", CTRL_Z):
+            if _is_blank(cells):
+                continue
+            if len(cells) != width:
+                raise ReleaseFileError(
+                    f"expected {width} fields as in the header (line {header_line}), found {len(cells)}; "
+                    "the file is truncated or its rows do not match its header",
+                    filename=filename,
+                    line=line,
+                )
+        append(RawRow(line, keys, tuple(map(strip, cells_in_key_order(cells)))))
     if not parsed.rows:
         raise ReleaseFileError("the file has a header but no data rows", filename=filename)
     return parsed
@@ -167,7 +200,7 @@ def _banner_facts(banner: list[tuple[int, list[str]]]) -> tuple[str, datetime.da
 
 
 def read_csv(filename: str, data: bytes) -> ParsedFile:
-    text = decode_text(data)
+    text = decode_text(filename, data)
     reader = csv.reader(io.StringIO(text, newline=""))
 
     def numbered() -> Iterator[tuple[int, list[str]]]:
@@ -191,13 +224,22 @@ def read_xlsx(filename: str, data: bytes) -> ParsedFile:
         raise ReleaseFileError(f"not a readable XLSX workbook: {error}", filename=filename) from None
     try:
         sheet = workbook.worksheets[0]
-        numbered = (
-            (number, [_xlsx_cell_text(value) for value in values])
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        )
-        return read_table(filename, numbered)
+        return read_table(filename, _numbered_xlsx_rows(filename, sheet))
     finally:
         workbook.close()
+
+
+def _numbered_xlsx_rows(filename: str, sheet) -> Iterator[tuple[int, list[str]]]:
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        cells = [_xlsx_cell_text(value) for value in values]
+        if any("\x00" in cell for cell in cells):
+            # An escaped _x0000_: PostgreSQL text cannot store it, and no CMS workbook has one.
+            raise ReleaseFileError(
+                "a cell holds a NUL character (_x0000_); the workbook is damaged",
+                filename=filename,
+                line=number,
+            )
+        yield number, cells
 
 
 def _xlsx_cell_text(value: object) -> str:
@@ -212,12 +254,15 @@ def _xlsx_cell_text(value: object) -> str:
         return format(Decimal(repr(value)), "f")  # plain notation: 1e-05 would not pass as a CMS number
     # OOXML escapes control characters as _xHHHH_; RVU25A's XLSX ends with a row
     # holding only _x001A_, the Ctrl-Z that ends its CSV and TXT siblings.
-    return OOXML_ESCAPE.sub(lambda match: chr(int(match[1], 16)), str(value))
+    text = OOXML_ESCAPE.sub(lambda match: chr(int(match[1], 16)), str(value))
+    return text.replace(NO_BREAK_SPACE, " ")
 
 
 def read_txt(filename: str, data: bytes) -> ParsedFile:
-    text = decode_text(data)
+    text = decode_text(filename, data)
     parsed: ParsedFile | None = None
+    keys_with_pricing = tuple(TXT_POSITIONS)
+    keys_without_pricing = tuple(key for key in TXT_POSITIONS if key != "pricing_indicator")
     # split("\n") rather than splitlines(): the latter also breaks on characters
     # such as U+0085 that a Latin-1 description may legitimately hold.
     for number, raw_line in enumerate(text.split("\n"), start=1):
@@ -232,8 +277,9 @@ def read_txt(filename: str, data: bytes) -> ParsedFile:
                 line=number,
             )
         has_pricing = bool(line[120].strip())
+        keys = keys_with_pricing if has_pricing else keys_without_pricing
         if parsed is None:
-            parsed = ParsedFile(filename=filename, rows=[], has_pricing_indicator=has_pricing)
+            parsed = ParsedFile(filename=filename, keys=keys, rows=[], has_pricing_indicator=has_pricing)
         elif has_pricing != parsed.has_pricing_indicator:
             raise ReleaseFileError(
                 "PRIC IND (position 121) is filled on some records and blank on others",
@@ -241,10 +287,8 @@ def read_txt(filename: str, data: bytes) -> ParsedFile:
                 line=number,
                 column="PRIC IND",
             )
-        values = {key: line[start - 1 : end].strip() for key, (start, end) in TXT_POSITIONS.items()}
-        if not has_pricing:
-            del values["pricing_indicator"]
-        parsed.rows.append(RawRow(line=number, values=values))
+        cells = tuple(line[start - 1 : end].strip() for start, end in map(TXT_POSITIONS.__getitem__, keys))
+        parsed.rows.append(RawRow(line=number, keys=keys, cells=cells))
     if parsed is None:
         raise ReleaseFileError("no PPRRVU records found (only HDR or blank lines)", filename=filename)
     return parsed

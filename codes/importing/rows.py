@@ -16,8 +16,8 @@ from .readers import ParsedFile, RawRow
 CODE_PATTERN = re.compile(r"[0-9A-Z]{5}")
 MODIFIER_PATTERN = re.compile(r"[0-9A-Z]{2}")
 # Plain decimals only, as CMS prints them ("19.11", ".10", "0"): no signs,
-# exponents or digit separators, which Python's Decimal would otherwise accept.
-DECIMAL_PATTERN = re.compile(r"\d+(?:\.\d*)?|\.\d+")
+# exponents, digit separators or non-ASCII digits, which Python's Decimal would otherwise accept.
+DECIMAL_PATTERN = re.compile(r"\d+(?:\.\d*)?|\.\d+", re.ASCII)
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 # CMS rounds each component to cents before printing, so a printed total may
 # differ from the sum of the printed parts by one cent; more than that is an error.
@@ -26,51 +26,49 @@ DECIMAL_PLACES = {"conversion_factor": 4}
 GLOBAL_PERIOD_SHARES = ("pre_op", "intra_op", "post_op")
 
 
-def checked_rows(parsed: ParsedFile) -> list[dict]:
-    """Every row's values once every check has passed; raises ReleaseFileError on the first bad one.
+def checked_rows(parsed: ParsedFile) -> list[tuple[str, ...]]:
+    """Every row's cells, as text in `parsed.keys` order, once every check has passed; raises
+    ReleaseFileError on the first bad one.
 
-    A valid file is screened column by column (`rows_pass_screening`), and its values
-    stay as the file prints them: the database reads "19.11" as it would Decimal("19.11").
-    Only a file the screening refuses is converted row by row, which is ten times
-    slower but names the first problem by line and column.
+    A valid file passes the screening, and its cells stay as printed: the database
+    reads "19.11" as it would Decimal("19.11"). Any other file is converted row by
+    row, which is ten times slower but names the first problem by line and column.
     """
     if rows_pass_screening(parsed):
-        return [_as_printed(raw) for raw in parsed.rows]
-    return convert_rows(parsed)
-
-
-def _as_printed(raw: RawRow) -> dict:
-    values = dict(raw.values)
-    values["description"] = values["description"].replace("\xa0", " ")
-    values.setdefault("pricing_indicator", "")
-    return values
+        return [raw.cells for raw in parsed.rows]
+    in_key_order = itemgetter(*parsed.keys)
+    return [tuple(map(str, in_key_order(values))) for values in convert_rows(parsed)]
 
 
 def rows_pass_screening(parsed: ParsedFile) -> bool:
-    """Whether every row passes every check of `convert_row` and `convert_rows`: the same
-    rules, tested a column at a time with C-level loops (map, set, max) instead of a
-    Python call per cell. It may only say no where they would refuse, never yes."""
-    rows = parsed.rows
-    keys = list(rows[0].values)
-    columns = dict(
-        zip(keys, zip(*map(itemgetter(*keys), (raw.values for raw in rows)), strict=True), strict=True)
-    )
-    numbers: dict[str, list[Decimal]] = {}
+    """Whether every row surely passes every check of `convert_rows`, tested a column
+    at a time with C-level loops (zip, set, map) instead of a Python call per cell.
+
+    Columns repeat their values ("0.00", "090"), so each distinct value, and each
+    distinct set of numbers a sum involves, is checked once. It may refuse a file
+    the rules accept (the caller then converts row by row), never the other way round.
+    """
+    columns = dict(zip(parsed.keys, zip(*(raw.cells for raw in parsed.rows), strict=True), strict=True))
+    value_of: dict[str, Decimal] = {}
     for key, texts in columns.items():
         column = COLUMNS_BY_KEY[key]
-        distinct = set(texts)  # a column repeats its values ("0.00", "090"): check each once
+        distinct = set(texts)
         if column.kind == "decimal":
             places = DECIMAL_PLACES.get(key, 2)
             if not all(map(_screen_pattern(places).fullmatch, distinct)):
                 return False
-            value_of = {text: Decimal(text) for text in distinct}
-            if max(value_of.values()) > Decimal(column.maximum):
+            value_of.update((text, Decimal(text)) for text in distinct - value_of.keys())
+            if max(map(value_of.__getitem__, distinct)) > Decimal(column.maximum):
                 return False
-            numbers[key] = list(map(value_of.__getitem__, texts))
         elif not _text_column_passes(column, distinct):
             return False
     codes_and_modifiers = set(zip(columns["code"], columns["modifier"], strict=True))
-    return _screen_arithmetic(numbers) and len(codes_and_modifiers) == len(rows)
+    return (
+        len(codes_and_modifiers) == len(parsed.rows)
+        and len(set(map(value_of.__getitem__, columns["conversion_factor"]))) == 1
+        and _totals_add_up(columns, value_of)
+        and _global_period_shares_add_up(columns, value_of)
+    )
 
 
 @functools.cache
@@ -86,26 +84,35 @@ def _text_column_passes(column, texts: set[str]) -> bool:
         return all(map(CODE_PATTERN.fullmatch, texts))
     if column.kind == "modifier":
         return all(map(MODIFIER_PATTERN.fullmatch, filter(None, texts)))
-    if column.kind == "text":
-        texts = {text.replace("\xa0", " ") for text in texts}
     if column.allowed is not None and not texts <= column.allowed:
         return False
     return max(map(len, texts)) <= column.max_length
 
 
-def _screen_arithmetic(numbers: dict[str, list[Decimal]]) -> bool:
-    work, mp = numbers["work_rvu"], numbers["mp_rvu"]
-    for total, practice_expense in (
-        ("non_facility_total", "non_facility_pe_rvu"),
-        ("facility_total", "facility_pe_rvu"),
-    ):
-        sums = map(add, map(add, work, numbers[practice_expense]), mp)
-        if max(map(abs, map(sub, numbers[total], sums))) > TOTAL_TOLERANCE:
+TOTALS = (
+    "work_rvu",
+    "mp_rvu",
+    "non_facility_pe_rvu",
+    "non_facility_total",
+    "facility_pe_rvu",
+    "facility_total",
+)
+
+
+def _totals_add_up(columns: dict[str, tuple[str, ...]], value_of: dict[str, Decimal]) -> bool:
+    combinations = set(zip(*(columns[key] for key in TOTALS), strict=True))
+    work, mp, *pairs = (list(map(value_of.__getitem__, texts)) for texts in zip(*combinations, strict=True))
+    for practice_expense, total in (pairs[0:2], pairs[2:4]):
+        sums = map(add, map(add, work, practice_expense), mp)
+        if max(map(abs, map(sub, total, sums))) > TOTAL_TOLERANCE:
             return False
-    pre, intra, post = (numbers[key] for key in GLOBAL_PERIOD_SHARES)
-    if max(map(add, map(add, pre, intra), post)) > 1 + TOTAL_TOLERANCE:
-        return False
-    return len(set(numbers["conversion_factor"])) == 1
+    return True
+
+
+def _global_period_shares_add_up(columns: dict[str, tuple[str, ...]], value_of: dict[str, Decimal]) -> bool:
+    combinations = set(zip(*(columns[key] for key in GLOBAL_PERIOD_SHARES), strict=True))
+    pre, intra, post = (list(map(value_of.__getitem__, texts)) for texts in zip(*combinations, strict=True))
+    return max(map(add, map(add, pre, intra), post)) <= 1 + TOTAL_TOLERANCE
 
 
 def convert_rows(parsed: ParsedFile) -> list[dict]:
@@ -132,7 +139,7 @@ def convert_row(filename: str, raw: RawRow) -> dict:
     values: dict = {}
     for key, text in raw.values.items():
         values[key] = _convert_cell(filename, raw.line, key, text)
-    values.setdefault("pricing_indicator", "")
+    values.setdefault("pricing_indicator", "")  # absent from 2025 files
     _check_totals(filename, raw.line, values)
     _check_global_period_shares(filename, raw.line, values)
     return values
@@ -158,9 +165,6 @@ def _convert_cell(filename: str, line: int, key: str, text: str):
         if text and not MODIFIER_PATTERN.fullmatch(text):
             refuse(f"{text!r} is not a two-character modifier")
         return text
-    if column.kind == "text":
-        # RVU26B's TXT writes one space as a Windows-1252 no-break space (A2044).
-        text = text.replace("\xa0", " ")
     if column.allowed is not None and text not in column.allowed:
         listed = ", ".join(repr(value) for value in sorted(column.allowed))
         refuse(f"{text!r} is not a value the CMS record layout defines ({listed})")
