@@ -18,7 +18,7 @@ from .importing.rows import checked_rows, convert_rows
 from .importing.saving import (
     ProgressCallback,
     RowsRefused,
-    copy_rows_while_checking,
+    copy_release_while_checking,
     cyclic_garbage_collector_paused,
     save_codes,
     save_rows,
@@ -115,7 +115,6 @@ def release_import(
         if not allow_fewer_rows:
             _refuse_truncated_looking_file(upload, len(parsed.rows), effective_on)
 
-    report("checking", 0, len(parsed.rows))
     if dry_run:
         with cyclic_garbage_collector_paused():
             rows = checked_rows(parsed)
@@ -192,7 +191,7 @@ def _refuse_truncated_looking_file(
 def _new_release(
     *, identity: ReleaseIdentity, upload: ReleaseUpload, parsed: ParsedFile, effective_on: datetime.date
 ) -> Release:
-    """The release as the file names it; its conversion factor and code count wait for the checks."""
+    """The release as the file's header names it; the facts its rows give wait for the checks."""
     return Release(
         name=identity.name,
         year=identity.year,
@@ -205,11 +204,11 @@ def _new_release(
         source_filename=upload.original_name,
         rows_file_name=upload.rvu_file.name,
         source_sha256=upload.sha256,
-        row_count=len(parsed.rows),
     )
 
 
 def _fill_in_row_facts(release: Release, parsed: ParsedFile, rows: list[tuple[str, ...]]) -> None:
+    release.row_count = len(rows)
     release.conversion_factor = Decimal(rows[0][parsed.keys.index("conversion_factor")])
     code_index = parsed.keys.index("code")
     release.code_count = len({row[code_index] for row in rows})
@@ -223,41 +222,38 @@ def _save_release(
     Raises ReleaseFileError naming the first bad row, or whatever `refuse_unless_wanted`
     raises once the rows passed.
     """
-    total = len(parsed.rows)
     if connection.vendor == "postgresql":
         try:
             with transaction.atomic():
                 # No foreign key constraint ties the rows to the release, so they can go first.
                 release.pk = _next_release_id()
-                rows = copy_rows_while_checking(release.pk, parsed)
-                report("checking", total, total)
+                rows = copy_release_while_checking(release, parsed)
+                report("checking", len(rows), len(rows))
                 refuse_unless_wanted()
-                _save_release_and_codes(release, parsed, rows)
-                report("saving", total, total)
+                _fill_in_row_facts(release, parsed, rows)
+                release.save(force_insert=True)
+                _link_earlier_corrections(release)
+                report("saving", len(rows), len(rows))
             return
         except RowsRefused:
             release.pk = None  # the quick checks refused the file: the full ones below say why
     with cyclic_garbage_collector_paused():
         rows = checked_rows(parsed)
-    report("checking", total, total)
+    report("checking", len(rows), len(rows))
     refuse_unless_wanted()
     with transaction.atomic():
-        _save_release_and_codes(release, parsed, rows)
+        _fill_in_row_facts(release, parsed, rows)
+        release.save(force_insert=True)
+        _link_earlier_corrections(release)
+        save_codes(release, parsed, rows)
         save_rows(release, parsed, rows)
-        report("saving", total, total)
+        report("saving", len(rows), len(rows))
 
 
 def _next_release_id() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Release._meta.db_table])
         return cursor.fetchone()[0]
-
-
-def _save_release_and_codes(release: Release, parsed: ParsedFile, rows: list[tuple[str, ...]]) -> None:
-    _fill_in_row_facts(release, parsed, rows)
-    release.save(force_insert=True)
-    _link_earlier_corrections(release)
-    save_codes(release, parsed, rows)
 
 
 def _qpp_conversion_factor(qpp_file: SourceFile | None) -> Decimal | None:

@@ -10,6 +10,7 @@ readme. Readers check structure only; `rows` checks the values.
 import csv
 import datetime
 import io
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -49,13 +50,42 @@ class RawRow:
 
 @dataclass
 class ParsedFile:
+    """A release file's header facts, and its rows, read as they are asked for.
+
+    The PostgreSQL import sends rows to the database while it parses later ones
+    (`stream_rows`); everything else reads `rows`, which reads the file to its end.
+    A damaged row raises ReleaseFileError when it is reached.
+    """
+
     filename: str
     keys: tuple[str, ...]  # the columns each row holds, in order
-    rows: list[RawRow]
     has_pricing_indicator: bool
+    row_source: Iterator[RawRow] = field(repr=False)
     title: str = ""
     released_on: datetime.date | None = None
     ignored_columns: list[str] = field(default_factory=list)
+    _read: list[RawRow] = field(default_factory=list, init=False, repr=False)
+    _complete: bool = field(default=False, init=False, repr=False)
+
+    def stream_rows(self) -> Iterator[RawRow]:
+        """Every row, reading the file only as far as the caller has got."""
+        yield from list(self._read)
+        if self._complete:
+            return
+        for row in self.row_source:
+            self._read.append(row)
+            yield row
+        self._complete = True
+
+    def read_to_end(self) -> "ParsedFile":
+        if not self._complete:
+            for _row in self.stream_rows():
+                pass
+        return self
+
+    @property
+    def rows(self) -> list[RawRow]:
+        return self.read_to_end()._read
 
     @property
     def layout(self) -> str:
@@ -98,20 +128,28 @@ def read_table(filename: str, numbered_rows: Iterable[tuple[int, list[str]]]) ->
     names = _stacked_column_names(banner, header_cells)
     positions, ignored = _map_columns(filename, header_line, names)
     title, released_on = _banner_facts(banner)
-    keys = tuple(positions)
-    cells_in_key_order = itemgetter(*positions.values())
-    parsed = ParsedFile(
+    return ParsedFile(
         filename=filename,
-        keys=keys,
-        rows=[],
+        keys=tuple(positions),
         has_pricing_indicator="pricing_indicator" in positions,
+        row_source=_table_rows(filename, rows, positions, header_line, len(header_cells)),
         title=title,
         released_on=released_on,
         ignored_columns=ignored,
     )
-    width = len(header_cells)
-    append = parsed.rows.append  # the loop runs 19,000 times: no attribute lookups in it
-    strip = str.strip
+
+
+def _table_rows(
+    filename: str,
+    rows: Iterator[tuple[int, list[str]]],
+    positions: dict[str, int],
+    header_line: int,
+    width: int,
+) -> Iterator[RawRow]:
+    keys = tuple(positions)
+    cells_in_key_order = itemgetter(*positions.values())
+    strip = str.strip  # the loop runs 19,000 times: no attribute lookups in it
+    found = False
     for line, cells in rows:
         # A row whose first cell holds something is not blank: the usual row skips both checks.
         if len(cells) != width or cells[0].strip() in ("", CTRL_Z):
@@ -124,10 +162,10 @@ def read_table(filename: str, numbered_rows: Iterable[tuple[int, list[str]]]) ->
                     filename=filename,
                     line=line,
                 )
-        append(RawRow(line, keys, tuple(map(strip, cells_in_key_order(cells)))))
-    if not parsed.rows:
+        found = True
+        yield RawRow(line, keys, tuple(map(strip, cells_in_key_order(cells))))
+    if not found:
         raise ReleaseFileError("the file has a header but no data rows", filename=filename)
-    return parsed
 
 
 def _read_banner(
@@ -224,7 +262,7 @@ def read_xlsx(filename: str, data: bytes) -> ParsedFile:
         raise ReleaseFileError(f"not a readable XLSX workbook: {error}", filename=filename) from None
     try:
         sheet = workbook.worksheets[0]
-        return read_table(filename, _numbered_xlsx_rows(filename, sheet))
+        return read_table(filename, _numbered_xlsx_rows(filename, sheet)).read_to_end()  # while open
     finally:
         workbook.close()
 
@@ -259,10 +297,23 @@ def _xlsx_cell_text(value: object) -> str:
 
 
 def read_txt(filename: str, data: bytes) -> ParsedFile:
-    text = decode_text(filename, data)
-    parsed: ParsedFile | None = None
-    keys_with_pricing = tuple(TXT_POSITIONS)
-    keys_without_pricing = tuple(key for key in TXT_POSITIONS if key != "pricing_indicator")
+    records = _txt_records(filename, decode_text(filename, data))
+    first = next(records, None)
+    if first is None:
+        raise ReleaseFileError("no PPRRVU records found (only HDR or blank lines)", filename=filename)
+    # 2025 files leave PRIC IND (position 121) blank; 2026 files fill it on every record.
+    has_pricing = bool(first[1][120].strip())
+    keys = tuple(key for key in TXT_POSITIONS if has_pricing or key != "pricing_indicator")
+    return ParsedFile(
+        filename=filename,
+        keys=keys,
+        has_pricing_indicator=has_pricing,
+        row_source=_txt_rows(filename, itertools.chain([first], records), keys, has_pricing),
+    )
+
+
+def _txt_records(filename: str, text: str) -> Iterator[tuple[int, str]]:
+    """(line number, record) for each data record, checked for length."""
     # split("\n") rather than splitlines(): the latter also breaks on characters
     # such as U+0085 that a Latin-1 description may legitimately hold.
     for number, raw_line in enumerate(text.split("\n"), start=1):
@@ -276,19 +327,19 @@ def read_txt(filename: str, data: bytes) -> ParsedFile:
                 filename=filename,
                 line=number,
             )
-        has_pricing = bool(line[120].strip())
-        keys = keys_with_pricing if has_pricing else keys_without_pricing
-        if parsed is None:
-            parsed = ParsedFile(filename=filename, keys=keys, rows=[], has_pricing_indicator=has_pricing)
-        elif has_pricing != parsed.has_pricing_indicator:
+        yield number, line
+
+
+def _txt_rows(
+    filename: str, records: Iterator[tuple[int, str]], keys: tuple[str, ...], has_pricing: bool
+) -> Iterator[RawRow]:
+    spans = [TXT_POSITIONS[key] for key in keys]
+    for number, line in records:
+        if bool(line[120].strip()) != has_pricing:
             raise ReleaseFileError(
                 "PRIC IND (position 121) is filled on some records and blank on others",
                 filename=filename,
                 line=number,
                 column="PRIC IND",
             )
-        cells = tuple(line[start - 1 : end].strip() for start, end in map(TXT_POSITIONS.__getitem__, keys))
-        parsed.rows.append(RawRow(line=number, keys=keys, cells=cells))
-    if parsed is None:
-        raise ReleaseFileError("no PPRRVU records found (only HDR or blank lines)", filename=filename)
-    return parsed
+        yield RawRow(number, keys, tuple(line[start - 1 : end].strip() for start, end in spans))

@@ -9,7 +9,8 @@ rolls the COPY back when they refuse.
 
 import contextlib
 import gc
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 
 import psycopg
 from django.db import connection
@@ -20,6 +21,8 @@ from .readers import ParsedFile
 from .rows import rows_pass_screening
 
 SAVE_BATCH_SIZE = 2000
+CODES_COPY_SQL = f"COPY {Code._meta.db_table} (code, description, search_text) FROM STDIN"
+COPY_BATCH_ROWS = 2000  # about 500 kB of COPY text: the database starts while the file is read
 CODE_CATALOG_LOCK = 0x52565545_0001  # a PostgreSQL advisory lock key: imports add codes one at a time
 # The fee schedule row fields a file's columns fill (all but the release and line).
 ROW_VALUE_FIELDS = [
@@ -50,44 +53,56 @@ def cyclic_garbage_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def copy_rows_while_checking(release_id: int, parsed: ParsedFile) -> list[tuple[str, ...]]:
-    """PostgreSQL: COPY the rows as printed and screen them meanwhile; return them once
-    they passed. Raises RowsRefused, inside the caller's transaction, otherwise.
+def copy_release_while_checking(release: Release, parsed: ParsedFile) -> list[tuple[str, ...]]:
+    """PostgreSQL: COPY the rows as printed while they are read and screened, then the
+    new codes; return the rows once they passed. Otherwise raise RowsRefused, inside
+    the caller's transaction, which rolls every COPY back.
 
-    Unchecked cells may hold a tab or a line break that shifts COPY's columns; the
-    database then refuses the row, or the screening does, since it refuses every
-    control character.
+    A worker thread sends each batch while this thread goes on, so the database
+    parses numbers and fills indexes on the other core. Unchecked cells may hold
+    a tab or a line break that shifts COPY's columns; the database then refuses
+    the row, or the screening does, since it refuses control characters.
     """
-    rows = [raw.cells for raw in parsed.rows]
+    held = _held_codes()
     with connection.cursor() as cursor, connection.wrap_database_errors:
         # psycopg's own cursor: Django's wrapper (and its DEBUG twin) cannot pass a writer.
         psycopg_cursor = cursor.cursor
-        writer = QueuedLibpqWriter(psycopg_cursor)  # sends from a worker thread
+        writer = QueuedLibpqWriter(psycopg_cursor)
         try:
-            with psycopg_cursor.copy(_rows_copy_sql(parsed), writer=writer) as copy:
-                copy.write(_rows_copy_text(release_id, parsed, rows))
-                with cyclic_garbage_collector_paused():
-                    passed = rows_pass_screening(parsed)
-                if not passed:
-                    raise RowsRefused()  # leaving the block with an error aborts the COPY
+            with cyclic_garbage_collector_paused():
+                with psycopg_cursor.copy(_rows_copy_sql(parsed), writer=writer) as copy:
+                    _stream_rows(copy, release.pk, parsed)
+                    # While the database takes in the last batches:
+                    if not rows_pass_screening(parsed):
+                        raise RowsRefused()  # leaving the block with an error aborts the COPY
+                    rows = [raw.cells for raw in parsed.rows]
+                    named = _code_descriptions(parsed, rows)
+                    new_codes = _copy_codes_text(_new_codes(named, held))
         except psycopg.DataError as error:  # e.g. "abc" where a number belongs
             raise RowsRefused() from error
+        with psycopg_cursor.copy(CODES_COPY_SQL) as copy:
+            copy.write(new_codes)
+    _rename_codes(release, named, held)
     return rows
+
+
+def _stream_rows(copy, release_id: int, parsed: ParsedFile) -> None:
+    line_end = _copy_line_end(parsed)
+    rows = parsed.stream_rows()
+    while batch := list(itertools.islice(rows, COPY_BATCH_ROWS)):
+        copy.write(_rows_copy_text(release_id, ((raw.line, raw.cells) for raw in batch), line_end))
 
 
 def save_rows(release: Release, parsed: ParsedFile, rows: list[tuple[str, ...]]) -> None:
     """Write checked rows: COPY on PostgreSQL, batched INSERTs elsewhere."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor, cursor.copy(_rows_copy_sql(parsed)) as copy:
-            copy.write(_rows_copy_text(release.pk, parsed, rows))
-        return
-    keys = parsed.keys
     lines = [raw.line for raw in parsed.rows]
-    for start in range(0, len(rows), SAVE_BATCH_SIZE):
-        batch = zip(
-            lines[start : start + SAVE_BATCH_SIZE], rows[start : start + SAVE_BATCH_SIZE], strict=True
-        )
-        FeeScheduleRow.objects.bulk_create([_row(release, line, keys, cells) for line, cells in batch])
+    if connection.vendor == "postgresql":
+        text = _rows_copy_text(release.pk, zip(lines, rows, strict=True), _copy_line_end(parsed))
+        with connection.cursor() as cursor, cursor.copy(_rows_copy_sql(parsed)) as copy:
+            copy.write(text)
+        return
+    objects = (_row(release, line, parsed.keys, cells) for line, cells in zip(lines, rows, strict=True))
+    FeeScheduleRow.objects.bulk_create(objects, batch_size=SAVE_BATCH_SIZE)
 
 
 def _rows_copy_sql(parsed: ParsedFile) -> str:
@@ -101,12 +116,14 @@ def _missing_fields(parsed: ParsedFile) -> list[str]:
     return [name for name in ROW_VALUE_FIELDS if name not in parsed.keys]  # PRIC IND before 2026
 
 
-def _rows_copy_text(release_id: int, parsed: ParsedFile, rows: list[tuple[str, ...]]) -> str:
-    line_end = "\t" * len(_missing_fields(parsed)) + "\n"  # the missing columns are blank
-    text = "".join(
-        f"{release_id}\t{raw.line}\t" + "\t".join(cells) + line_end
-        for raw, cells in zip(parsed.rows, rows, strict=True)
-    )
+def _copy_line_end(parsed: ParsedFile) -> str:
+    return "\t" * len(_missing_fields(parsed)) + "\n"  # the missing columns are blank
+
+
+def _rows_copy_text(
+    release_id: int, lines_and_cells: Iterable[tuple[int, tuple[str, ...]]], line_end: str
+) -> str:
+    text = "".join(f"{release_id}\t{line}\t" + "\t".join(cells) + line_end for line, cells in lines_and_cells)
     return _escaped_for_copy(text)
 
 
@@ -129,6 +146,19 @@ def save_codes(release: Release, parsed: ParsedFile, rows: list[tuple[str, ...]]
     are written: rewriting all 17,000 cost a fifth of the import.
     """
     named = _code_descriptions(parsed, rows)
+    held = _held_codes()
+    new = _new_codes(named, held)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor, cursor.copy(CODES_COPY_SQL) as copy:
+            copy.write(_copy_codes_text(new))
+    else:
+        objects = [Code(code=code, description=text, search_text=words) for code, text, words in new]
+        Code.objects.bulk_create(objects, batch_size=SAVE_BATCH_SIZE)
+    _rename_codes(release, named, held)
+
+
+def _held_codes() -> dict[str, str]:
+    """The catalog's codes and descriptions; on PostgreSQL, held for this import alone."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Two imports adding the same new code would collide: the second waits here
@@ -136,20 +166,24 @@ def save_codes(release: Release, parsed: ParsedFile, rows: list[tuple[str, ...]]
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CODE_CATALOG_LOCK])
         # A plain cursor: the ORM takes twice as long over 17,000 rows.
         cursor.execute(f"SELECT code, description FROM {Code._meta.db_table}")
-        held = dict(cursor.fetchall())
-    new = [(code, text, words_for_search(text)) for code, text in named.items() if code not in held]
-    if connection.vendor == "postgresql":
-        _copy_codes(new)
-    else:
-        objects = [Code(code=code, description=text, search_text=words) for code, text, words in new]
-        Code.objects.bulk_create(objects, batch_size=SAVE_BATCH_SIZE)
-    if not Release.objects.filter(effective_on__gt=release.effective_on).exists():
-        renamed = [
-            Code(code=code, description=text, search_text=words_for_search(text))
-            for code, text in named.items()
-            if held.get(code, text) != text
-        ]
-        Code.objects.bulk_update(renamed, ["description", "search_text"], batch_size=SAVE_BATCH_SIZE)
+        return dict(cursor.fetchall())
+
+
+def _new_codes(named: dict[str, str], held: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(code, description, search text) of each code the catalog lacks."""
+    return [(code, text, words_for_search(text)) for code, text in named.items() if code not in held]
+
+
+def _rename_codes(release: Release, named: dict[str, str], held: dict[str, str]) -> None:
+    """The newest release names the codes: rewrite the descriptions it changed."""
+    if Release.objects.filter(effective_on__gt=release.effective_on).exists():
+        return
+    renamed = [
+        Code(code=code, description=text, search_text=words_for_search(text))
+        for code, text in named.items()
+        if held.get(code, text) != text
+    ]
+    Code.objects.bulk_update(renamed, ["description", "search_text"], batch_size=SAVE_BATCH_SIZE)
 
 
 def _code_descriptions(parsed: ParsedFile, rows: list[tuple[str, ...]]) -> dict[str, str]:
@@ -163,9 +197,5 @@ def _code_descriptions(parsed: ParsedFile, rows: list[tuple[str, ...]]) -> dict[
     return descriptions
 
 
-def _copy_codes(codes: list[tuple[str, str, str]]) -> None:
-    """PostgreSQL: COPY the new codes (code, description, search text), twice as fast as INSERT."""
-    text = _escaped_for_copy("".join("\t".join(row) + "\n" for row in codes))
-    with connection.cursor() as cursor:
-        with cursor.copy(f"COPY {Code._meta.db_table} (code, description, search_text) FROM STDIN") as copy:
-            copy.write(text)
+def _copy_codes_text(codes: list[tuple[str, str, str]]) -> str:
+    return _escaped_for_copy("".join("\t".join(row) + "\n" for row in codes))

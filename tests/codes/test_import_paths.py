@@ -101,7 +101,7 @@ def with_cell(parsed: ParsedFile, row_index: int, column_index: int, text: str) 
     raw = parsed.rows[row_index]
     cells = raw.cells[:column_index] + (text,) + raw.cells[column_index + 1 :]
     rows = [*parsed.rows[:row_index], RawRow(raw.line, raw.keys, cells), *parsed.rows[row_index + 1 :]]
-    return dataclasses.replace(parsed, rows=rows)
+    return dataclasses.replace(parsed, row_source=iter(rows))
 
 
 def rules_accept(parsed: ParsedFile) -> bool:
