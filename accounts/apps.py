@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401  registers the OpenAPI description of our auth
+        from . import audit, schema  # noqa: F401  audit listens to sign-ins; schema describes our auth

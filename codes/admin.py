@@ -5,24 +5,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from rvuedge.admin import ReadOnlyAdmin  # catalog data changes only through checked imports
+
 from .diff import release_diff
 from .importing.errors import ReleaseFileError
 from .models import RELEASE_NAME_VALIDATOR, Code, FeeScheduleRow, Release, ReleaseUpload
 
 DIFF_ROWS_SHOWN = 500
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Catalog data changes only through release imports, which check every row."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ReleaseUploadForm(forms.Form):

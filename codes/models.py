@@ -30,7 +30,7 @@ class Code(models.Model):
         max_length=100, help_text="Short description from the latest release that lists the code."
     )
     search_text = models.CharField(
-        max_length=110,
+        max_length=110,  # SEARCH_TEXT_MAX_LENGTH
         editable=False,
         help_text="The description as search matches it; see words_for_search.",
     )
@@ -47,6 +47,7 @@ class Code(models.Model):
 
 
 WORD_SEPARATORS = re.compile(r"[^0-9a-z]+")
+SEARCH_TEXT_MAX_LENGTH = 110
 
 
 def words_for_search(description: str) -> str:
@@ -56,12 +57,10 @@ def words_for_search(description: str) -> str:
     ("% est%" finds "Office o/p est", not "testing"), which is far cheaper than
     case-insensitive matching against every separator.
     """
-    return f" {WORD_SEPARATORS.sub(' ', description.lower()).strip()} "
-
-
-# words_for_search in SQL, for the import that writes codes set-wise;
-# tests/codes/test_staging.py checks that both agree on every real description.
-SEARCH_TEXT_SQL = "' ' || btrim(regexp_replace(lower({0}), '[^0-9a-z]+', ' ', 'g')) || ' '"
+    words = f" {WORD_SEPARATORS.sub(' ', description.lower()).strip()} "
+    # A few letters grow when lower-cased (İ becomes i and a combining dot), so a
+    # 100-character description can outgrow the column; its last words then go unsearched.
+    return words[:SEARCH_TEXT_MAX_LENGTH]
 
 
 RELEASE_NAME_VALIDATOR = RegexValidator(

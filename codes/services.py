@@ -20,6 +20,7 @@ from .importing.saving import (
     RowsRefused,
     copy_release_while_checking,
     cyclic_garbage_collector_paused,
+    lock_code_catalog,
     save_codes,
     save_rows,
 )
@@ -111,6 +112,10 @@ def release_import(
 
     def refuse_unless_wanted() -> None:
         # Called once the rows passed their checks: a damaged file is reported as damaged first.
+        # An import of the same file that committed while this one ran (a redelivered task)
+        # is no conflict: this one rolls back and reports the file as held.
+        if winner := Release.objects.filter(source_sha256=upload.sha256).first():
+            raise _AlreadyImported(winner)
         _refuse_second_file_for_release(identity, upload)
         if not allow_fewer_rows:
             _refuse_truncated_looking_file(upload, len(parsed.rows), effective_on)
@@ -125,6 +130,9 @@ def release_import(
         )
     try:
         _save_release(release, parsed, report, refuse_unless_wanted)
+    except _AlreadyImported as already:
+        logger.info("Release file %s was imported meanwhile as %s", upload.original_name, already.release)
+        return ImportResult(release=already.release, created=False)
     except IntegrityError:
         # Another import of the same file or release committed first.
         winner = Release.objects.filter(source_sha256=upload.sha256).first()
@@ -163,6 +171,12 @@ def _release_corrected_by(identity: ReleaseIdentity) -> Release | None:
     if not identity.is_correction:
         return None
     return Release.objects.filter(year=identity.year, quarter=identity.quarter, is_correction=False).first()
+
+
+class _AlreadyImported(Exception):
+    def __init__(self, release: Release):
+        super().__init__(release.name)
+        self.release = release
 
 
 def _refuse_second_file_for_release(identity: ReleaseIdentity, upload: ReleaseUpload) -> None:
@@ -209,7 +223,8 @@ def _new_release(
 
 def _fill_in_row_facts(release: Release, parsed: ParsedFile, rows: list[tuple[str, ...]]) -> None:
     release.row_count = len(rows)
-    release.conversion_factor = Decimal(rows[0][parsed.keys.index("conversion_factor")])
+    printed = Decimal(rows[0][parsed.keys.index("conversion_factor")])
+    release.conversion_factor = printed.quantize(Decimal("0.0001"))  # as the column stores it
     code_index = parsed.keys.index("code")
     release.code_count = len({row[code_index] for row in rows})
 
@@ -242,6 +257,7 @@ def _save_release(
     report("checking", len(rows), len(rows))
     refuse_unless_wanted()
     with transaction.atomic():
+        lock_code_catalog()  # first, as the PostgreSQL path does: the same order, no deadlock
         _fill_in_row_facts(release, parsed, rows)
         release.save(force_insert=True)
         _link_earlier_corrections(release)

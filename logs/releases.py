@@ -12,7 +12,9 @@ import time
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db import OperationalError
 
+from accounts.audit import Action, audit_record
 from codes.importing.errors import ReleaseFileError
 from codes.importing.sources import precheck_upload
 from codes.models import ReleaseUpload
@@ -61,9 +63,27 @@ def release_upload_process(*, upload: ReleaseUpload) -> tuple[ReleaseUpload, Rec
         _set_state(upload, ReleaseUpload.State.FAILED)
         logger.warning("Release upload %s refused: %s", upload.pk, upload.error)
         return upload, None
+    except OperationalError:
+        raise  # the database went away: the task retries, and the upload keeps its state
+    except Exception:
+        # Our bug, not the file's: say so rather than leave the upload "importing" forever.
+        upload.error = (
+            "The import stopped on an unexpected error and wrote nothing; the server log has details."
+        )
+        _set_state(upload, ReleaseUpload.State.FAILED)
+        logger.exception("Release upload %s failed", upload.pk)
+        raise
     upload.release = result.release
     _set_state(upload, ReleaseUpload.State.RECOMPUTING)
     logger.info("Release upload %s imported: %s", upload.pk, result.summary)
+    if result.created:
+        audit_record(
+            action=Action.RELEASE_IMPORTED,
+            actor=upload.uploaded_by,
+            release=result.release.name,
+            file=upload.original_name,
+            rows=result.release.row_count,
+        )
     run = release_recompute_start(release=result.release)
     if run is None:  # superseded by a correction: nothing of its own to re-price
         _set_state(upload, ReleaseUpload.State.READY)

@@ -10,6 +10,9 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.audit import Action, audit_record
+from codes.views import error_responses
+
 from .credit import CreditError, Line
 from .models import Case, ProcedureLog, ReleaseRepricing
 from .plans import CreditPlan, PlanAssignment
@@ -40,18 +43,31 @@ from .services import (
     wrvu_preview,
 )
 
+LOG_SAVED_BEFORE = OpenApiResponse(
+    ProcedureLogSerializer, description="Already saved: a retry with the same client_id."
+)
+LOG_CONFLICT = OpenApiResponse(description="Another log already has this client_id.")
+
 
 @extend_schema_view(
-    list=extend_schema(parameters=[LogFilterSerializer]),
+    list=extend_schema(
+        parameters=[LogFilterSerializer],
+        responses={200: ProcedureLogSerializer(many=True), **error_responses(400, 401, 404)},
+    ),
     create=extend_schema(
         responses={
             201: ProcedureLogSerializer,
-            200: OpenApiResponse(
-                ProcedureLogSerializer, description="Already saved: a retry with the same client_id."
-            ),
-            409: OpenApiResponse(description="Another log already has this client_id."),
+            200: LOG_SAVED_BEFORE,
+            409: LOG_CONFLICT,
+            **error_responses(400, 401, 415),
         }
     ),
+    retrieve=extend_schema(responses={200: ProcedureLogSerializer, **error_responses(401, 404)}),
+    update=extend_schema(responses={200: ProcedureLogSerializer, **error_responses(400, 401, 404, 415)}),
+    partial_update=extend_schema(
+        responses={200: ProcedureLogSerializer, **error_responses(400, 401, 404, 415)}
+    ),
+    destroy=extend_schema(responses={204: None, **error_responses(401, 404)}),
 )
 class ProcedureLogViewSet(
     mixins.ListModelMixin,
@@ -114,7 +130,9 @@ class TotalsView(APIView):
     """Your credited work RVUs, log counts and units, overall and per day, week,
     month, year or code. Defaults: this year to date, grouped by month."""
 
-    @extend_schema(parameters=[TotalsQuerySerializer], responses=TotalsSerializer)
+    @extend_schema(
+        parameters=[TotalsQuerySerializer], responses={200: TotalsSerializer, **error_responses(400, 401)}
+    )
     def get(self, request):
         params = TotalsQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -144,10 +162,26 @@ def credit_errors_as_validation_errors(*, lines_field: str | None = None):
 
 
 @extend_schema_view(
+    list=extend_schema(responses={200: CaseSerializer(many=True), **error_responses(401, 404)}),
     create=extend_schema(
-        responses={201: CaseSerializer, 200: OpenApiResponse(CaseSerializer, description="Already saved.")}
+        responses={
+            201: CaseSerializer,
+            200: OpenApiResponse(CaseSerializer, description="Already saved."),
+            409: OpenApiResponse(description="Another case already has this client_id."),
+            **error_responses(400, 401, 415),
+        }
     ),
-    add_line=extend_schema(request=CaseLineSerializer, responses={201: ProcedureLogSerializer}),
+    retrieve=extend_schema(responses={200: CaseSerializer, **error_responses(401, 404)}),
+    destroy=extend_schema(responses={204: None, **error_responses(401, 404)}),
+    add_line=extend_schema(
+        request=CaseLineSerializer,
+        responses={
+            201: ProcedureLogSerializer,
+            200: LOG_SAVED_BEFORE,
+            409: LOG_CONFLICT,
+            **error_responses(400, 401, 404, 415),
+        },
+    ),
 )
 class CaseViewSet(
     mixins.ListModelMixin,
@@ -205,7 +239,9 @@ class PreviewView(APIView):
     """What a case would earn, line by line with the explanation of each, without saving
     anything. Uses the same engine as stored logs, so a saved case earns exactly this."""
 
-    @extend_schema(request=PreviewSerializer, responses=PreviewResultSerializer)
+    @extend_schema(
+        request=PreviewSerializer, responses={200: PreviewResultSerializer, **error_responses(400, 401, 415)}
+    )
     def post(self, request):
         params = PreviewSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)
@@ -238,6 +274,16 @@ class PreviewView(APIView):
         return Response(PreviewResultSerializer(result).data)
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: CreditPlanSerializer(many=True), **error_responses(401, 404)}),
+    create=extend_schema(responses={201: CreditPlanSerializer, **error_responses(400, 401, 415)}),
+    retrieve=extend_schema(responses={200: CreditPlanSerializer, **error_responses(401, 404)}),
+    update=extend_schema(responses={200: CreditPlanSerializer, **error_responses(400, 401, 404, 415)}),
+    partial_update=extend_schema(
+        responses={200: CreditPlanSerializer, **error_responses(400, 401, 404, 415)}
+    ),
+    destroy=extend_schema(responses={204: None, **error_responses(400, 401, 404)}),
+)
 class CreditPlanViewSet(viewsets.ModelViewSet):
     """Your credit plans: which CMS reductions your employer applies to wRVUs. Editing a
     plan re-credits every log it covers."""
@@ -250,20 +296,29 @@ class CreditPlanViewSet(viewsets.ModelViewSet):
         return CreditPlan.objects.filter(owner=self.request.user)
 
     def perform_create(self, serializer):
-        serializer.save(owner=self.request.user)
+        plan = serializer.save(owner=self.request.user)
+        _audit_plan_change(self.request, "created", plan=plan.pk)
 
     def perform_update(self, serializer):
         with credit_errors_as_validation_errors():
             credit_plan_changed(plan=serializer.save())
+        _audit_plan_change(self.request, "edited", plan=serializer.instance.pk)
 
     def perform_destroy(self, instance):
         if instance.assignments.exists():
             raise ValidationError(
                 {"detail": "This plan is in force for some dates; assign another plan first."}
             )
+        _audit_plan_change(self.request, "deleted", plan=instance.pk)
         instance.delete()
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: PlanAssignmentSerializer(many=True), **error_responses(401, 404)}),
+    create=extend_schema(responses={201: PlanAssignmentSerializer, **error_responses(400, 401, 415)}),
+    retrieve=extend_schema(responses={200: PlanAssignmentSerializer, **error_responses(401, 404)}),
+    destroy=extend_schema(responses={204: None, **error_responses(400, 401, 404)}),
+)
 class PlanAssignmentViewSet(
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
@@ -287,12 +342,23 @@ class PlanAssignmentViewSet(
             serializer.instance = credit_plan_assign(
                 user=self.request.user, plan=data["plan"], starts_on=data["starts_on"]
             )
+        _audit_plan_change(self.request, "assigned", plan=data["plan"].pk, starts_on=str(data["starts_on"]))
 
     def perform_destroy(self, instance):
         with credit_errors_as_validation_errors():
             credit_plan_unassign(assignment=instance)
+        _audit_plan_change(
+            self.request, "unassigned", plan=instance.plan_id, starts_on=str(instance.starts_on)
+        )
 
 
+def _audit_plan_change(request, change: str, **detail) -> None:
+    audit_record(action=Action.PLAN_CHANGED, request=request, change=change, **detail)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: ReleaseRepricingSerializer(many=True), **error_responses(401, 404)})
+)
 class ReleaseRepricingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """What each new release did to your logs, e.g. "Your logs from 2026-07-01 were
     re-priced under RVU26C: +1.24 wRVU on 3 codes"."""

@@ -23,6 +23,7 @@ from .errors import ReleaseFileError
 HEADER_SEARCH_ROWS = 30
 CTRL_Z = "\x1a"
 NO_BREAK_SPACE = "\xa0"
+UNSTORABLE_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
 TITLE_PATTERN = re.compile(
     r"(?P<year>\d{4}) National Physician Fee Schedule Relative Value File (?P<month>\w+) Release",
     re.IGNORECASE,
@@ -66,15 +67,22 @@ class ParsedFile:
     ignored_columns: list[str] = field(default_factory=list)
     _read: list[RawRow] = field(default_factory=list, init=False, repr=False)
     _complete: bool = field(default=False, init=False, repr=False)
+    _error: ReleaseFileError | None = field(default=None, init=False, repr=False)
 
     def stream_rows(self) -> Iterator[RawRow]:
         """Every row, reading the file only as far as the caller has got."""
         yield from list(self._read)
+        if self._error is not None:
+            raise self._error  # a reader that failed once must not pass for a finished file
         if self._complete:
             return
-        for row in self.row_source:
-            self._read.append(row)
-            yield row
+        try:
+            for row in self.row_source:
+                self._read.append(row)
+                yield row
+        except ReleaseFileError as error:
+            self._error = error
+            raise
         self._complete = True
 
     def read_to_end(self) -> "ParsedFile":
@@ -270,10 +278,11 @@ def read_xlsx(filename: str, data: bytes) -> ParsedFile:
 def _numbered_xlsx_rows(filename: str, sheet) -> Iterator[tuple[int, list[str]]]:
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         cells = [_xlsx_cell_text(value) for value in values]
-        if any("\x00" in cell for cell in cells):
-            # An escaped _x0000_: PostgreSQL text cannot store it, and no CMS workbook has one.
+        if UNSTORABLE_CHARACTERS.search("".join(cells)):
+            # An escaped _x0000_ or a lone surrogate (_xD800_): text PostgreSQL cannot store,
+            # and that no CMS workbook holds.
             raise ReleaseFileError(
-                "a cell holds a NUL character (_x0000_); the workbook is damaged",
+                "a cell holds a NUL or a lone surrogate character; the workbook is damaged",
                 filename=filename,
                 line=number,
             )

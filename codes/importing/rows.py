@@ -18,7 +18,8 @@ MODIFIER_PATTERN = re.compile(r"[0-9A-Z]{2}")
 # Plain decimals only, as CMS prints them ("19.11", ".10", "0"): no signs,
 # exponents, digit separators or non-ASCII digits, which Python's Decimal would otherwise accept.
 DECIMAL_PATTERN = re.compile(r"\d+(?:\.\d*)?|\.\d+", re.ASCII)
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 controls: the latter arrive when undefined Windows-1252 bytes make a file read as Latin-1.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # CMS rounds each component to cents before printing, so a printed total may
 # differ from the sum of the printed parts by one cent; more than that is an error.
 TOTAL_TOLERANCE = Decimal("0.01")

@@ -78,6 +78,8 @@ def copy_release_while_checking(release: Release, parsed: ParsedFile) -> list[tu
                     rows = [raw.cells for raw in parsed.rows]
                     named = _code_descriptions(parsed, rows)
                     new_codes = _copy_codes_text(_new_codes(named, held))
+                if psycopg_cursor.rowcount != len(rows):
+                    raise RowsRefused()  # a line break in a cell made COPY see more rows than we sent
         except psycopg.DataError as error:  # e.g. "abc" where a number belongs
             raise RowsRefused() from error
         with psycopg_cursor.copy(CODES_COPY_SQL) as copy:
@@ -157,13 +159,21 @@ def save_codes(release: Release, parsed: ParsedFile, rows: list[tuple[str, ...]]
     _rename_codes(release, named, held)
 
 
-def _held_codes() -> dict[str, str]:
-    """The catalog's codes and descriptions; on PostgreSQL, held for this import alone."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Two imports adding the same new code would collide: the second waits here
-            # until the first commits, then finds the code held. Nothing else waits.
+def lock_code_catalog() -> None:
+    """PostgreSQL: one import at a time adds codes, until its transaction ends.
+
+    Two imports adding the same new code would collide; the second waits here until
+    the first commits, then finds the code held. Readers and logging never wait.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CODE_CATALOG_LOCK])
+
+
+def _held_codes() -> dict[str, str]:
+    """The catalog's codes and descriptions, read once the catalog is locked."""
+    lock_code_catalog()  # taking it again in the same transaction is free
+    with connection.cursor() as cursor:
         # A plain cursor: the ORM takes twice as long over 17,000 rows.
         cursor.execute(f"SELECT code, description FROM {Code._meta.db_table}")
         return dict(cursor.fetchall())

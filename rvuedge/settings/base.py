@@ -5,12 +5,14 @@ With nothing set, RVU Edge runs on an SQLite file under var/ and runs Celery tas
 in-process, so a first look needs no services at all.
 """
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("RVUEDGE_VAR_DIR") or BASE_DIR / "var")
@@ -33,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "allauth.headless",
     "accounts",
     "codes",
@@ -40,17 +43,49 @@ INSTALLED_APPS = [
     "benchmarks",
 ]
 
+# The three that set security headers come first, so even SecurityMiddleware's redirect to HTTPS
+# carries them; production puts WhiteNoise right below them, so static files get them too.
 MIDDLEWARE = [
+    "rvuedge.middleware.SecurityHeadersMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "rvuedge.middleware.RejectDeeplyNestedJsonMiddleware",
 ]
+
+# Headers on every response, in every environment; production adds the HTTPS-only ones (HSTS,
+# secure cookies). Most are Django's defaults, written out because tests/test_security.py holds to them.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# Not CSRF_COOKIE_HTTPONLY: allauth's headless browser client reads the CSRF token from its cookie.
+
+# Content-Security-Policy (rvuedge.middleware.SecurityHeadersMiddleware). No inline script: the admin,
+# allauth's pages and the browsable API load theirs from /static/ (the browsable API loses its code
+# colours and a few inline layout touches, none needed to use it).
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Sources added for one view, by URL name. The Swagger page (/api/docs/, served split so that its
+# start-up script is a file of its own) keeps one fixed <style> block, allowed by its hash;
+# tests/test_security.py fails if a drf-spectacular upgrade changes it.
+RVUEDGE_CSP_VIEW_ADDITIONS = {
+    "api-docs": {"style-src": ["'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='"]},
+}
 
 ROOT_URLCONF = "rvuedge.urls"
 WSGI_APPLICATION = "rvuedge.wsgi.application"
@@ -106,16 +141,87 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+
+def _site_origin(name: str, default: str) -> str:
+    origin = (env_str(name) or default).rstrip("/")
+    parts = urlsplit(origin)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path:
+        raise ImproperlyConfigured(f"{name}={origin!r} is not an origin such as https://rvuedge.example.org.")
+    return origin
+
+
+def _throttle_rate(name: str, default: str) -> str:
+    # DRF would only notice a malformed rate on the first request it throttles.
+    rate = env_str(name) or default
+    if not re.fullmatch(r"[0-9]+/(s|sec|m|min|h|hour|d|day)", rate):
+        raise ImproperlyConfigured(f"{name}={rate!r} is not a rate such as 60/min.")
+    return rate
+
+
 # django-allauth: email is the login; there is no username.
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
+# "optional" lets a new account in before it confirms its address, so a first local look
+# needs no mailbox. A deployment requires confirmation with ACCOUNT_EMAIL_VERIFICATION=mandatory;
+# the production settings choose their own default.
 ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "optional")
+# Mail the owner whenever their password, email addresses or second factors change.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Counted in the default cache (below). "5/5m" lets five hits through in any five minutes
+# and refuses the sixth. Every login attempt takes one from login_failed before the password
+# is checked and a correct password gives it back, so only failures add up: per client IP
+# (password spraying) and per email address (guessing one account from many addresses).
+# allauth's own defaults stay for the rest (e.g. one verification email per address per 3 min).
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "5/5m/ip,5/5m/key",
+    "signup": "10/m/ip,50/h/ip",
+    "reset_password": "10/m/ip,5/h/key",  # key: the address, so nobody can flood a mailbox
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+    "manage_email": "10/m/user",
+}
 HEADLESS_CLIENTS = ("app", "browser")
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Links in emails point at the PWA on this origin, never at the request's Host header, so a
+# forged Host cannot turn a password reset link towards another site.
+RVUEDGE_SITE_ORIGIN = _site_origin("RVUEDGE_SITE_ORIGIN", "http://127.0.0.1:8000")
+HEADLESS_FRONTEND_URLS = {
+    "account_confirm_email": f"{RVUEDGE_SITE_ORIGIN}/app/#/account/verify-email/{{key}}",
+    "account_reset_password": f"{RVUEDGE_SITE_ORIGIN}/app/#/account/password/reset",
+    "account_reset_password_from_key": f"{RVUEDGE_SITE_ORIGIN}/app/#/account/password/reset/key/{{key}}",
+    "account_signup": f"{RVUEDGE_SITE_ORIGIN}/app/#/account/signup",
+}
+# TOTP apps plus single-use recovery codes; headless serves them under /_allauth/{client}/v1/.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "RVU Edge"
+# The admin sends people to allauth's login (rvuedge/urls.py), so it gets the same limits and MFA.
+LOGIN_URL = "account_login"
+
+# Rate limits key on the client's address. X-Forwarded-For is believed only for the hops our
+# own proxies appended: with 0, the peer address counts and a client's header is ignored.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
+# Mail goes to the console until EMAIL_HOST names an SMTP server.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") if EMAIL_HOST_USER else ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 10  # seconds: a stalled mail server must not hold a login or signup request
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "RVU Edge <no-reply@localhost>")
 
+# The rate limits above and DRF's throttles count here. Only Redis is shared by every worker
+# process; LocMemCache gives each process its own count, which multiplies the limits.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -135,6 +241,17 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "COERCE_DECIMAL_TO_STRING": True,
+    # Generous enough for a phone syncing a day's logs; a script hammering the API is slowed.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": _throttle_rate("THROTTLE_ANON_RATE", "60/min"),
+        "user": _throttle_rate("THROTTLE_USER_RATE", "600/min"),
+    },
+    # Unset, DRF would take the client's own X-Forwarded-For at its word.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -154,6 +271,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A log's setting and a profile's default setting share one list of choices.
+    "ENUM_NAME_OVERRIDES": {"SettingEnum": "logs.models.Setting"},
 }
 
 # Celery: with no broker configured, tasks run in-process so nothing else is needed.

@@ -127,3 +127,29 @@ def test_the_screening_never_passes_a_cell_the_rules_refuse(row_index, column_in
 
     if rows_pass_screening(changed):
         assert rules_accept(changed), (SAMPLE.keys[column_index], text)
+
+
+def test_a_reader_that_failed_once_fails_again_instead_of_passing_for_a_short_file():
+    lines = BUNDLED_FILES["RVU26C"].read_bytes().splitlines(keepends=True)
+    lines[40] = b"99213,,short row\r\n"
+    parsed = read_csv("short.csv", b"".join(lines))
+
+    for _attempt in range(2):
+        with pytest.raises(ReleaseFileError, match="expected 32 fields") as caught:
+            parsed.read_to_end()
+        assert caught.value.line == 41
+
+
+def test_a_workbook_cell_with_a_lone_surrogate_is_refused_by_line(tmp_path):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["2026 National Physician Fee Schedule Relative Value File"])
+    sheet.append(["a_xD800_b"])  # as openpyxl writes it, an escaped lone surrogate
+    path = tmp_path / "damaged.xlsx"
+    workbook.save(path)
+
+    with pytest.raises(ReleaseFileError, match="lone surrogate") as caught:
+        read_release_file(SourceFile(path.name, path.read_bytes()))
+    assert caught.value.line == 2

@@ -93,3 +93,15 @@ def test_one_client_id_posted_by_ten_clients_at_once_leaves_one_log(rvu26c):
     assert ProcedureLog.objects.count() == 1
     assert sorted(status for status, _ in results) == [200] * 9 + [201]
     assert {log_id for _, log_id in results} == {ProcedureLog.objects.get().id}
+
+
+def test_the_same_release_file_imported_twice_at_once_is_imported_once(transactional_db, tmp_path):
+    """As when a worker dies and the broker hands the import to another: no false refusal."""
+    path = tmp_path / "PPRRVU2026_Jul_nonQPP.csv"
+    path.write_bytes((Path(settings.DATA_DIR) / "cms" / "rvu26c" / path.name).read_bytes() + b"\r\n")
+
+    results = run_all_at_once([lambda: release_import(path=path, release_name="RVU28A")] * 2)
+
+    assert sorted(result.created for result in results) == [False, True]
+    assert {result.release.pk for result in results} == {results[0].release.pk}
+    assert results[0].release.rows.count() == 19_356

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.audit import Action, audit_record
 from codes.importing.errors import ReleaseFileError
 from codes.progress import TerminalProgress
 from codes.services import release_import
@@ -50,4 +51,11 @@ class Command(BaseCommand):
             self.stderr.write(self.style.WARNING(f"Ignored an unknown column: {column}"))
         self.stdout.write(self.style.SUCCESS(result.summary))
         if result.created:
+            audit_record(
+                action=Action.RELEASE_IMPORTED,
+                release=result.release.name,
+                file=result.release.source_filename,
+                rows=result.release.row_count,
+                via="manage.py import_rvu",
+            )
             self.stdout.write(queue_release_recompute(result.release))

@@ -1,0 +1,185 @@
+"""Your account (profile, export, deletion) and residency programs: a director invites
+trainees, who choose to share their totals, and may stop sharing at any time."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .audit import Action, audit_record
+from .models import Program, ProgramMembership
+from .selectors import invitations_for, programs_directed_by, trainee_totals
+from .serializers import (
+    AccountDeleteSerializer,
+    InvitationCreateSerializer,
+    MembershipSerializer,
+    PeriodQuerySerializer,
+    ProfileSerializer,
+    ProgramSerializer,
+    TraineeTotalsSerializer,
+)
+from .services import (
+    account_delete,
+    account_export,
+    account_export_csv,
+    membership_accept,
+    membership_decline,
+    membership_withdraw,
+    profile_for,
+    profile_update,
+    program_create,
+    program_invite,
+)
+
+
+class ProfileView(APIView):
+    """Your career stage, specialty, targets and pay rates: what puts your wRVUs in context."""
+
+    @extend_schema(responses=ProfileSerializer)
+    def get(self, request):
+        return Response(ProfileSerializer(profile_for(request.user)).data)
+
+    @extend_schema(request=ProfileSerializer, responses=ProfileSerializer)
+    def patch(self, request):
+        serializer = ProfileSerializer(profile_for(request.user), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        profile = profile_update(user=request.user, changes=serializer.validated_data)
+        return Response(ProfileSerializer(profile).data)
+
+
+class AccountView(APIView):
+    """Delete your account with everything in it: logs, cases, plans and profile."""
+
+    @extend_schema(request=AccountDeleteSerializer, responses={204: None, 403: OpenApiResponse()})
+    def delete(self, request):
+        serializer = AccountDeleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            account_delete(user=request.user, password=serializer.validated_data["password"], request=request)
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ExportView(APIView):
+    """Everything RVU Edge holds about you, as JSON."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response(account_export(user=request.user, request=request))
+
+
+class ExportCsvView(APIView):
+    """Your procedure logs as CSV, one line each."""
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request):
+        response = HttpResponse(
+            account_export_csv(user=request.user, request=request), content_type="text/csv"
+        )
+        response["Content-Disposition"] = 'attachment; filename="rvuedge-logs.csv"'
+        return response
+
+
+class ProgramViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
+                     viewsets.GenericViewSet):  # fmt: skip
+    """Programs you direct. Creating one makes you its director."""
+
+    serializer_class = ProgramSerializer
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Program.objects.none()
+        return programs_directed_by(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = program_create(director=self.request.user, **serializer.validated_data)
+
+    @extend_schema(request=InvitationCreateSerializer, responses={201: MembershipSerializer})
+    @action(detail=True, methods=["post"])
+    def invitations(self, request, pk=None):
+        """Invite a trainee by their sign-in email; they choose whether to share their totals."""
+        data = InvitationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            membership = program_invite(
+                program=self.get_object(), director=request.user, email=data.validated_data["email"],
+                request=request,
+            )  # fmt: skip
+        except DjangoValidationError as error:
+            raise ValidationError({"email": error.messages}) from None
+        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=MembershipSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def memberships(self, request, pk=None):
+        """Everyone invited, and whether they share their totals."""
+        return Response(MembershipSerializer(self.get_object().memberships.all(), many=True).data)
+
+    @extend_schema(parameters=[PeriodQuerySerializer], responses=TraineeTotalsSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def trainees(self, request, pk=None):
+        """The wRVU totals of each trainee who shares them with this program (never their notes)."""
+        program = self.get_object()
+        period = PeriodQuerySerializer(data=request.query_params)
+        period.is_valid(raise_exception=True)
+        rows = trainee_totals(
+            program=program, date_from=period.validated_data["from"], date_to=period.validated_data["to"]
+        )
+        audit_record(
+            action=Action.OTHERS_DATA_READ, request=request, what="trainee totals", program=program.pk,
+            trainees=len(rows),
+        )  # fmt: skip
+        return Response(TraineeTotalsSerializer(rows, many=True).data)
+
+
+class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Invitations to share your totals with a program, and the programs you share them with."""
+
+    serializer_class = MembershipSerializer
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ProgramMembership.objects.none()
+        return invitations_for(self.request.user)
+
+    @extend_schema(request=None, responses=MembershipSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        """Share your totals (not your notes) with the program's directors."""
+        return self._answer(lambda membership: membership_accept(
+            membership=membership, trainee=request.user, request=request
+        ))  # fmt: skip
+
+    @extend_schema(request=None, responses=MembershipSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        return self._answer(
+            lambda membership: membership_decline(membership=membership, trainee=request.user)
+        )
+
+    @extend_schema(request=None, responses=MembershipSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Stop sharing your totals; the directors lose sight of them at once."""
+        return self._answer(lambda membership: membership_withdraw(
+            membership=membership, trainee=request.user, request=request
+        ))  # fmt: skip
+
+    def _answer(self, change) -> Response:
+        membership = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        try:
+            change(membership)
+        except DjangoValidationError as error:
+            raise ValidationError({"detail": error.messages}) from None
+        membership.refresh_from_db()
+        return Response(MembershipSerializer(membership).data)
