@@ -1,6 +1,12 @@
 from django.db import transaction
 from django.utils import timezone
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -29,6 +35,26 @@ from .serializers import (
     ReleaseUploadSerializer,
 )
 
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input: the body names each field or parameter at fault and why.",
+    401: "Not signed in, or the session token has expired.",
+    403: "Signed in, but without the permission this needs.",
+    404: "Nothing by that id among what you may see, or no such page of the list.",
+    415: "The body's Content-Type is missing, or not one this operation reads.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """DRF's error answers an operation can give, to document beside its success.
+
+    drf-spectacular lists only the success; a client (and the schema fuzz test) must know the
+    rest. DRF's error body is a JSON object: {"detail": ...}, or each field at fault with its messages.
+    """
+    return {
+        status: OpenApiResponse(OpenApiTypes.OBJECT, description=ERROR_DESCRIPTIONS[status])
+        for status in statuses
+    }
+
 
 class CodeViewSet(viewsets.GenericViewSet):
     """The public code catalog: CMS fee schedule values need no account."""
@@ -39,7 +65,10 @@ class CodeViewSet(viewsets.GenericViewSet):
     lookup_field = "code"
     lookup_value_regex = "[0-9A-Za-z]{1,10}"
 
-    @extend_schema(parameters=[CodeQuerySerializer], responses=CodeSearchResultSerializer(many=True))
+    @extend_schema(
+        parameters=[CodeQuerySerializer],
+        responses={200: CodeSearchResultSerializer(many=True), **error_responses(400, 404)},
+    )
     def list(self, request):
         params = CodeQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -48,7 +77,10 @@ class CodeViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(codes)
         return self.get_paginated_response(CodeSearchResultSerializer(page, many=True).data)
 
-    @extend_schema(parameters=[CodeDateQuerySerializer], responses=CodeDetailSerializer)
+    @extend_schema(
+        parameters=[CodeDateQuerySerializer],
+        responses={200: CodeDetailSerializer, **error_responses(400, 404)},
+    )
     def retrieve(self, request, code: str):
         params = CodeDateQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -87,14 +119,15 @@ UPLOAD_STATUS = PolymorphicProxySerializer(
 
 
 @extend_schema_view(
+    list=extend_schema(responses={200: ReleaseSerializer(many=True), **error_responses(404)}),
     create=extend_schema(
         request={"multipart/form-data": ReleaseUploadSerializer},
-        responses={202: ReleaseUploadSerializer},
+        responses={202: ReleaseUploadSerializer, **error_responses(400, 401, 403, 415)},
         description="Staff only: upload a CMS release. Answers 202 with the upload's id; "
         "GET /api/v1/releases/{id}/ then shows its state and progress.",
     ),
     retrieve=extend_schema(
-        responses=UPLOAD_STATUS,
+        responses={200: UPLOAD_STATUS, **error_responses(401, 403, 404)},
         description="A release by name (RVU26C), public; or, for staff, an upload by the id "
         "POST returned: state (queued, importing, recomputing, ready, failed with the reason) "
         "and progress (rows or logs done of total).",
@@ -137,7 +170,10 @@ class ReleaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         location = reverse("release-detail", kwargs={"name": upload.pk}, request=request)
         return Response(ReleaseUploadSerializer(upload).data, status=202, headers={"Location": location})
 
-    @extend_schema(parameters=[ReleaseDiffQuerySerializer], responses=ReleaseDiffSerializer)
+    @extend_schema(
+        parameters=[ReleaseDiffQuerySerializer],
+        responses={200: ReleaseDiffSerializer, **error_responses(400, 404)},
+    )
     @action(detail=True)
     def diff(self, request, name: str):
         params = ReleaseDiffQuerySerializer(data=request.query_params)
@@ -165,7 +201,14 @@ def _store_and_queue_upload(data: dict, user) -> ReleaseUpload:
     return upload
 
 
-@extend_schema_view(create=extend_schema(request={"multipart/form-data": ReleaseUploadSerializer}))
+@extend_schema_view(
+    list=extend_schema(responses={200: ReleaseUploadSerializer(many=True), **error_responses(401, 403, 404)}),
+    create=extend_schema(
+        request={"multipart/form-data": ReleaseUploadSerializer},
+        responses={201: ReleaseUploadSerializer, **error_responses(400, 401, 403, 415)},
+    ),
+    retrieve=extend_schema(responses={200: ReleaseUploadSerializer, **error_responses(401, 403, 404)}),
+)
 class ReleaseUploadViewSet(
     mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
