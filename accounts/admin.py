@@ -13,7 +13,8 @@ class AuditedReadsAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         owner = self.owner_of(obj) if obj else None
-        if owner is not None and owner != request.user:
+        allowed = obj is not None and self.has_view_or_change_permission(request, obj)
+        if allowed and owner is not None and owner != request.user:
             audit_record(
                 action=Action.OTHERS_DATA_READ,
                 request=request,

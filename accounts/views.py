@@ -6,12 +6,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from rvuedge.api_schema import error_responses
 
 from .audit import Action, audit_record
 from .models import Program, ProgramMembership
@@ -42,11 +44,13 @@ from .services import (
 class ProfileView(APIView):
     """Your career stage, specialty, targets and pay rates: what puts your wRVUs in context."""
 
-    @extend_schema(responses=ProfileSerializer)
+    @extend_schema(responses={200: ProfileSerializer, **error_responses(401)})
     def get(self, request):
         return Response(ProfileSerializer(profile_for(request.user)).data)
 
-    @extend_schema(request=ProfileSerializer, responses=ProfileSerializer)
+    @extend_schema(
+        request=ProfileSerializer, responses={200: ProfileSerializer, **error_responses(400, 401, 415)}
+    )
     def patch(self, request):
         serializer = ProfileSerializer(profile_for(request.user), data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -57,7 +61,14 @@ class ProfileView(APIView):
 class AccountView(APIView):
     """Delete your account with everything in it: logs, cases, plans and profile."""
 
-    @extend_schema(request=AccountDeleteSerializer, responses={204: None, 403: OpenApiResponse()})
+    @extend_schema(
+        request=AccountDeleteSerializer,
+        responses={
+            204: None,
+            **error_responses(400, 401, 415),
+            403: OpenApiResponse(description="Wrong password."),
+        },
+    )
     def delete(self, request):
         serializer = AccountDeleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -71,7 +82,7 @@ class AccountView(APIView):
 class ExportView(APIView):
     """Everything RVU Edge holds about you, as JSON."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, **error_responses(401)})
     def get(self, request):
         return Response(account_export(user=request.user, request=request))
 
@@ -79,7 +90,7 @@ class ExportView(APIView):
 class ExportCsvView(APIView):
     """Your procedure logs as CSV, one line each."""
 
-    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR, **error_responses(401)})
     def get(self, request):
         response = HttpResponse(
             account_export_csv(user=request.user, request=request), content_type="text/csv"
@@ -88,6 +99,11 @@ class ExportCsvView(APIView):
         return response
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: ProgramSerializer(many=True), **error_responses(400, 401, 404)}),
+    create=extend_schema(responses={201: ProgramSerializer, **error_responses(400, 401, 415)}),
+    retrieve=extend_schema(responses={200: ProgramSerializer, **error_responses(401, 404)}),
+)
 class ProgramViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
                      viewsets.GenericViewSet):  # fmt: skip
     """Programs you direct. Creating one makes you its director."""
@@ -103,7 +119,10 @@ class ProgramViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retr
     def perform_create(self, serializer):
         serializer.instance = program_create(director=self.request.user, **serializer.validated_data)
 
-    @extend_schema(request=InvitationCreateSerializer, responses={201: MembershipSerializer})
+    @extend_schema(
+        request=InvitationCreateSerializer,
+        responses={201: MembershipSerializer, **error_responses(400, 401, 404, 415)},
+    )
     @action(detail=True, methods=["post"])
     def invitations(self, request, pk=None):
         """Invite a trainee by their sign-in email; they choose whether to share their totals."""
@@ -118,14 +137,17 @@ class ProgramViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retr
             raise ValidationError({"email": error.messages}) from None
         return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=MembershipSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses={200: MembershipSerializer(many=True), **error_responses(401, 404)})
+    @action(detail=True, methods=["get"], pagination_class=None)
     def memberships(self, request, pk=None):
         """Everyone invited, and whether they share their totals."""
         return Response(MembershipSerializer(self.get_object().memberships.all(), many=True).data)
 
-    @extend_schema(parameters=[PeriodQuerySerializer], responses=TraineeTotalsSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        parameters=[PeriodQuerySerializer],
+        responses={200: TraineeTotalsSerializer(many=True), **error_responses(400, 401, 404)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
     def trainees(self, request, pk=None):
         """The wRVU totals of each trainee who shares them with this program (never their notes)."""
         program = self.get_object()
@@ -141,6 +163,9 @@ class ProgramViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retr
         return Response(TraineeTotalsSerializer(rows, many=True).data)
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: MembershipSerializer(many=True), **error_responses(400, 401, 404)}),
+)
 class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Invitations to share your totals with a program, and the programs you share them with."""
 
@@ -152,7 +177,7 @@ class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return ProgramMembership.objects.none()
         return invitations_for(self.request.user)
 
-    @extend_schema(request=None, responses=MembershipSerializer)
+    @extend_schema(request=None, responses={200: MembershipSerializer, **error_responses(400, 401, 404)})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         """Share your totals (not your notes) with the program's directors."""
@@ -160,14 +185,14 @@ class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             membership=membership, trainee=request.user, request=request
         ))  # fmt: skip
 
-    @extend_schema(request=None, responses=MembershipSerializer)
+    @extend_schema(request=None, responses={200: MembershipSerializer, **error_responses(400, 401, 404)})
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         return self._answer(
             lambda membership: membership_decline(membership=membership, trainee=request.user)
         )
 
-    @extend_schema(request=None, responses=MembershipSerializer)
+    @extend_schema(request=None, responses={200: MembershipSerializer, **error_responses(400, 401, 404)})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         """Stop sharing your totals; the directors lose sight of them at once."""

@@ -1,8 +1,6 @@
 from django.db import transaction
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
@@ -17,6 +15,7 @@ from rest_framework.reverse import reverse
 
 from logs.releases import release_upload_create
 from logs.tasks import import_release_upload
+from rvuedge.api_schema import error_responses
 from rvuedge.celery import run_or_queue
 
 from .diff import release_diff
@@ -34,26 +33,6 @@ from .serializers import (
     ReleaseSerializer,
     ReleaseUploadSerializer,
 )
-
-ERROR_DESCRIPTIONS = {
-    400: "Invalid input: the body names each field or parameter at fault and why.",
-    401: "Not signed in, or the session token has expired.",
-    403: "Signed in, but without the permission this needs.",
-    404: "Nothing by that id among what you may see, or no such page of the list.",
-    415: "The body's Content-Type is missing, or not one this operation reads.",
-}
-
-
-def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    """DRF's error answers an operation can give, to document beside its success.
-
-    drf-spectacular lists only the success; a client (and the schema fuzz test) must know the
-    rest. DRF's error body is a JSON object: {"detail": ...}, or each field at fault with its messages.
-    """
-    return {
-        status: OpenApiResponse(OpenApiTypes.OBJECT, description=ERROR_DESCRIPTIONS[status])
-        for status in statuses
-    }
 
 
 class CodeViewSet(viewsets.GenericViewSet):

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.audit import Action, audit_record
-from codes.views import error_responses
+from rvuedge.api_schema import error_responses
 
 from .credit import CreditError, Line
 from .models import Case, ProcedureLog, ReleaseRepricing

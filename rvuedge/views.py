@@ -1,4 +1,5 @@
 from django.http import JsonResponse
+from django.views import defaults
 from django.views.decorators.http import require_GET
 
 
@@ -6,3 +7,10 @@ from django.views.decorators.http import require_GET
 def healthz(request):
     """Liveness probe for load balancers; also the bare baseline the API benchmark compares against."""
     return JsonResponse({"status": "ok"})
+
+
+def page_not_found(request, exception):
+    """A 404 in JSON under /api/ and /_allauth/, where clients read JSON; the usual page elsewhere."""
+    if request.path.startswith(("/api/", "/_allauth/")):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
