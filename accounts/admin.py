@@ -7,8 +7,32 @@ from .audit import Action, audit_record
 from .models import AuditEvent, Profile, Program, ProgramMembership, User
 
 
-class AuditedReadsAdmin(admin.ModelAdmin):
-    """Staff opening someone else's record leaves a line in the audit trail."""
+class AuditedAdmin(admin.ModelAdmin):
+    """Staff opening someone else's record, or adding, changing or deleting one, leave a
+    line in the audit trail (Django's own admin log has no client address)."""
+
+    def log_addition(self, request, obj, message):
+        self._audit_change(request, obj, "added")
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        self._audit_change(request, obj, "changed")
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for obj in queryset:
+            self._audit_change(request, obj, "deleted")
+        return super().log_deletions(request, queryset)
+
+    def _audit_change(self, request, obj, change: str) -> None:
+        owner = self.owner_of(obj)
+        audit_record(
+            action=Action.STAFF_CHANGE,
+            request=request,
+            subject_email=getattr(owner, "email", ""),
+            what=f"admin {self.model._meta.model_name} {obj.pk}",
+            change=change,
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
@@ -28,7 +52,7 @@ class AuditedReadsAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(AuditedReadsAdmin, DjangoUserAdmin):
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "date_joined"]
     search_fields = ["email", "first_name", "last_name"]
@@ -45,7 +69,7 @@ class UserAdmin(AuditedReadsAdmin, DjangoUserAdmin):
 
 
 @admin.register(Profile)
-class ProfileAdmin(AuditedReadsAdmin):
+class ProfileAdmin(AuditedAdmin):
     list_display = ["user", "career_stage", "specialty", "pgy", "clinical_fte"]
     list_filter = ["career_stage", "specialty"]
     search_fields = ["user__email"]
@@ -60,7 +84,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(AuditedAdmin):
     list_display = ["name", "institution", "specialty", "created_at"]
     search_fields = ["name", "institution"]
     filter_horizontal = ["directors"]

@@ -243,6 +243,7 @@ class AuditEvent(models.Model):
         DATA_EXPORTED = "data_exported", "Data exported"
         ACCOUNT_DELETED = "account_deleted", "Account deleted"
         OTHERS_DATA_READ = "others_data_read", "Read someone else's data"
+        STAFF_CHANGE = "staff_change", "Staff changed a record in the admin"
         INVITATION_SENT = "invitation_sent", "Program invitation sent"
         CONSENT_GIVEN = "consent_given", "Consent to share totals given"
         CONSENT_WITHDRAWN = "consent_withdrawn", "Consent to share totals withdrawn"

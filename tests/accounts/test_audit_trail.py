@@ -4,6 +4,7 @@ and never a password."""
 import json
 
 from accounts.models import AuditEvent, User
+from accounts.services import profile_for
 
 
 def test_a_login_and_a_failed_login_are_recorded_without_the_password(client, db):
@@ -40,3 +41,19 @@ def test_the_trail_cannot_be_edited_in_the_admin(admin_client, db):
     deletion = admin_client.post(f"/admin/accounts/auditevent/{event.pk}/delete/", {"post": "yes"})
     assert deletion.status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_staff_changes_in_the_admin_are_recorded_with_whose_record_it_was(admin_client, owner):
+    profile = profile_for(owner)
+    page = f"/admin/accounts/profile/{profile.pk}/change/"
+
+    admin_client.get(page)
+    admin_client.post(
+        page,
+        {"user": owner.pk, "career_stage": "attending", "specialty": "", "clinical_fte": "1.00",
+         "conversion_factor_variant": "non_qp", "default_setting": "facility", "time_zone": "UTC"},
+    )  # fmt: skip
+
+    actions = list(AuditEvent.objects.filter(subject_email=owner.email).values_list("action", "detail"))
+    assert ("others_data_read", {"what": f"admin profile {profile.pk}"}) in actions
+    assert ("staff_change", {"what": f"admin profile {profile.pk}", "change": "changed"}) in actions
