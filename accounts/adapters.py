@@ -6,6 +6,8 @@ from allauth.core.ratelimit import respond_429
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from .audit import Action, audit_record
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
@@ -19,6 +21,8 @@ class AccountAdapter(DefaultAccountAdapter):
             super().pre_authenticate(request, **credentials)
         except ValidationError as error:
             if error.code == "too_many_login_attempts":
+                attempted = str(credentials.get("email", ""))[:254]
+                audit_record(action=Action.LOGIN_REFUSED, request=request, subject_email=attempted)
                 raise ImmediateHttpResponse(respond_429(request)) from error
             raise
 

@@ -237,6 +237,8 @@ class AuditEvent(models.Model):
     class Action(models.TextChoices):
         LOGIN = "login", "Signed in"
         LOGIN_FAILED = "login_failed", "Failed sign-in"
+        LOGIN_REFUSED = "login_refused", "Sign-in refused: too many failures"
+        PASSWORD_CHECK_FAILED = "password_failed", "Wrong password to confirm a change"
         LOGOUT = "logout", "Signed out"
         RELEASE_IMPORTED = "release_imported", "Release imported"
         PLAN_CHANGED = "plan_changed", "Credit plan changed"
@@ -247,6 +249,7 @@ class AuditEvent(models.Model):
         INVITATION_SENT = "invitation_sent", "Program invitation sent"
         CONSENT_GIVEN = "consent_given", "Consent to share totals given"
         CONSENT_WITHDRAWN = "consent_withdrawn", "Consent to share totals withdrawn"
+        INVITATION_DECLINED = "invitation_declined", "Program invitation declined"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=20, choices=Action.choices)

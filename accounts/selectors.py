@@ -44,7 +44,7 @@ def _trainee_row(membership: ProgramMembership, sums: dict) -> dict:
     profile = getattr(membership.trainee, "profile", None)
     return {
         "membership": membership.pk,
-        "email": membership.trainee.email,
+        "email": membership.invited_email,  # the address the director invited, not the trainee's others
         "career_stage": profile.career_stage if profile else "",
         "pgy": profile.pgy if profile else None,
         "work_rvu": sums.get("work_rvu") or Decimal("0.00"),

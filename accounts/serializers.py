@@ -61,7 +61,7 @@ class ProgramSerializer(serializers.ModelSerializer):
 
 
 class InvitationCreateSerializer(serializers.Serializer):
-    email = serializers.EmailField(help_text="The trainee's sign-in email.")
+    email = serializers.EmailField(max_length=254, help_text="The trainee's sign-in email.")
 
 
 class MembershipSerializer(serializers.ModelSerializer):

@@ -7,12 +7,15 @@ import io
 import json
 import logging
 
+from allauth.core import ratelimit
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.http import HttpRequest
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from logs.models import Case, ProcedureLog
 from logs.plans import CreditPlan, PlanAssignment
@@ -93,20 +96,43 @@ def _csv_cell(value) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
-@transaction.atomic
+class TooManyAttempts(Exception):
+    """The password was tried too often; try again later."""
+
+
+@sensitive_variables("password")
 def account_delete(*, user: User, password: str, request: HttpRequest) -> None:
-    """Delete the account and everything it owns: logs, cases, plans, profile, memberships."""
-    if not user.check_password(password):
-        raise PermissionDenied("The password is not correct.")
+    """Delete the account and everything it owns: logs, cases, plans, profile, memberships,
+    and the programs it alone directs (their trainees' consent was to those directors)."""
+    _check_password(user, password, request)
     email = user.email
     counts = {
         "procedure_logs": ProcedureLog.objects.filter(user=user).count(),
         "cases": Case.objects.filter(user=user).count(),
     }
-    audit_record(action=Action.ACCOUNT_DELETED, actor=user, request=request, **counts)
-    logout(request)
-    user.delete()
+    with transaction.atomic():
+        audit_record(action=Action.ACCOUNT_DELETED, actor=user, request=request, **counts)
+        logout(request)  # while the user still exists: signing out is audited too
+        # Logs and assignments point at plans with PROTECT: they go first, then what they protect.
+        ProcedureLog.objects.filter(user=user).delete()
+        PlanAssignment.objects.filter(user=user).delete()
+        Program.objects.annotate(director_count=Count("directors")).filter(
+            directors=user, director_count=1
+        ).delete()
+        user.delete()
     logger.info("Deleted the account of %s with %s", email, counts)
+
+
+@sensitive_variables("password")
+def _check_password(user: User, password: str, request: HttpRequest) -> None:
+    """Counted like allauth's re-authentication, so a stolen session cannot guess the password."""
+    if not ratelimit.consume(request, action="reauthenticate", user=user):
+        raise TooManyAttempts()
+    if not user.check_password(password):
+        audit_record(
+            action=Action.PASSWORD_CHECK_FAILED, actor=user, request=request, to="delete the account"
+        )
+        raise PermissionDenied("The password is not correct.")
 
 
 def program_create(*, director: User, name: str, institution: str = "", specialty: str = "") -> Program:
@@ -121,11 +147,13 @@ def program_invite(
     if not program.directors.filter(pk=director.pk).exists():
         raise PermissionDenied("Only a director of this program can invite trainees.")
     email = email.strip().lower()
-    if ProgramMembership.objects.filter(
-        program=program, invited_email=email, status__in=_OPEN_STATUSES
-    ).exists():
-        raise ValidationError(f"{email} already has an open invitation to this program.")
-    membership = ProgramMembership.objects.create(program=program, invited_email=email, invited_by=director)
+    try:
+        with transaction.atomic():
+            membership = ProgramMembership.objects.create(
+                program=program, invited_email=email, invited_by=director
+            )
+    except IntegrityError:  # the database's one-open-invitation rule, also under concurrent requests
+        raise ValidationError(f"{email} already has an open invitation to this program.") from None
     audit_record(
         action=Action.INVITATION_SENT,
         actor=director,
@@ -136,34 +164,40 @@ def program_invite(
     return membership
 
 
-_OPEN_STATUSES = (ProgramMembership.Status.INVITED, ProgramMembership.Status.ACTIVE)
-
-
 def membership_accept(*, membership: ProgramMembership, trainee: User, request: HttpRequest) -> None:
-    _respond(membership, trainee, ProgramMembership.Status.ACTIVE)
-    audit_record(action=Action.CONSENT_GIVEN, actor=trainee, request=request, program=membership.program_id)
+    _change_status(membership, trainee, request, to=ProgramMembership.Status.ACTIVE)
 
 
-def membership_decline(*, membership: ProgramMembership, trainee: User) -> None:
-    _respond(membership, trainee, ProgramMembership.Status.DECLINED)
+def membership_decline(*, membership: ProgramMembership, trainee: User, request: HttpRequest) -> None:
+    _change_status(membership, trainee, request, to=ProgramMembership.Status.DECLINED)
 
 
 def membership_withdraw(*, membership: ProgramMembership, trainee: User, request: HttpRequest) -> None:
     """The trainee stops sharing: the directors lose sight of their totals at once."""
-    if membership.trainee_id != trainee.pk or membership.status != ProgramMembership.Status.ACTIVE:
-        raise ValidationError("Only a program you share your totals with can be withdrawn from.")
-    membership.status = ProgramMembership.Status.WITHDRAWN
-    membership.responded_at = timezone.now()
-    membership.save(update_fields=["status", "responded_at"])
-    audit_record(
-        action=Action.CONSENT_WITHDRAWN, actor=trainee, request=request, program=membership.program_id
-    )
+    _change_status(membership, trainee, request, to=ProgramMembership.Status.WITHDRAWN)
 
 
-def _respond(membership: ProgramMembership, trainee: User, status: str) -> None:
-    if membership.status != ProgramMembership.Status.INVITED:
-        raise ValidationError("This invitation has already been answered.")
-    membership.trainee = trainee
-    membership.status = status
-    membership.responded_at = timezone.now()
-    membership.save(update_fields=["trainee", "status", "responded_at"])
+# Which status each answer may follow, and how the audit trail names it.
+_TRANSITIONS = {
+    ProgramMembership.Status.ACTIVE: (ProgramMembership.Status.INVITED, Action.CONSENT_GIVEN),
+    ProgramMembership.Status.DECLINED: (ProgramMembership.Status.INVITED, Action.INVITATION_DECLINED),
+    ProgramMembership.Status.WITHDRAWN: (ProgramMembership.Status.ACTIVE, Action.CONSENT_WITHDRAWN),
+}
+
+
+@transaction.atomic
+def _change_status(membership: ProgramMembership, trainee: User, request: HttpRequest, *, to: str) -> None:
+    # Locked, so that two answers sent at once cannot both pass the check below.
+    locked = ProgramMembership.objects.select_for_update().get(pk=membership.pk)
+    required, action = _TRANSITIONS[to]
+    if locked.status != required or (locked.trainee_id not in (None, trainee.pk)):
+        raise ValidationError(
+            "This invitation has already been answered."
+            if required == ProgramMembership.Status.INVITED
+            else "Only a program you share your totals with can be withdrawn from."
+        )
+    locked.trainee = trainee
+    locked.status = to
+    locked.responded_at = timezone.now()
+    locked.save(update_fields=["trainee", "status", "responded_at"])
+    audit_record(action=action, actor=trainee, request=request, program=locked.program_id)

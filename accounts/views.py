@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -28,6 +28,7 @@ from .serializers import (
     TraineeTotalsSerializer,
 )
 from .services import (
+    TooManyAttempts,
     account_delete,
     account_export,
     account_export_csv,
@@ -76,6 +77,8 @@ class AccountView(APIView):
             account_delete(user=request.user, password=serializer.validated_data["password"], request=request)
         except DjangoPermissionDenied as error:
             raise PermissionDenied(str(error)) from None
+        except TooManyAttempts:
+            raise Throttled(detail="Too many password attempts; try again in a minute.") from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -141,7 +144,11 @@ class ProgramViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retr
     @action(detail=True, methods=["get"], pagination_class=None)
     def memberships(self, request, pk=None):
         """Everyone invited, and whether they share their totals."""
-        return Response(MembershipSerializer(self.get_object().memberships.all(), many=True).data)
+        program = self.get_object()
+        audit_record(
+            action=Action.OTHERS_DATA_READ, request=request, what="program roster", program=program.pk
+        )
+        return Response(MembershipSerializer(program.memberships.all(), many=True).data)
 
     @extend_schema(
         parameters=[PeriodQuerySerializer],
@@ -156,10 +163,11 @@ class ProgramViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retr
         rows = trainee_totals(
             program=program, date_from=period.validated_data["from"], date_to=period.validated_data["to"]
         )
-        audit_record(
-            action=Action.OTHERS_DATA_READ, request=request, what="trainee totals", program=program.pk,
-            trainees=len(rows),
-        )  # fmt: skip
+        for row in rows:  # one line per person whose totals were read
+            audit_record(
+                action=Action.OTHERS_DATA_READ, request=request, subject_email=row["email"],
+                what="trainee totals", program=program.pk,
+            )  # fmt: skip
         return Response(TraineeTotalsSerializer(rows, many=True).data)
 
 
@@ -181,29 +189,23 @@ class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         """Share your totals (not your notes) with the program's directors."""
-        return self._answer(lambda membership: membership_accept(
-            membership=membership, trainee=request.user, request=request
-        ))  # fmt: skip
+        return self._answer(membership_accept)
 
     @extend_schema(request=None, responses={200: MembershipSerializer, **error_responses(400, 401, 404)})
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        return self._answer(
-            lambda membership: membership_decline(membership=membership, trainee=request.user)
-        )
+        return self._answer(membership_decline)
 
     @extend_schema(request=None, responses={200: MembershipSerializer, **error_responses(400, 401, 404)})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         """Stop sharing your totals; the directors lose sight of them at once."""
-        return self._answer(lambda membership: membership_withdraw(
-            membership=membership, trainee=request.user, request=request
-        ))  # fmt: skip
+        return self._answer(membership_withdraw)
 
     def _answer(self, change) -> Response:
         membership = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         try:
-            change(membership)
+            change(membership=membership, trainee=self.request.user, request=self.request)
         except DjangoValidationError as error:
             raise ValidationError({"detail": error.messages}) from None
         membership.refresh_from_db()

@@ -128,3 +128,41 @@ def test_deleting_the_account_needs_the_password_and_then_removes_everything(own
         None, "owner@example.org", {"procedure_logs": 1, "cases": 1},
     )  # fmt: skip
     assert owner_client.get("/api/v1/me/profile/").status_code in (401, 403)
+
+
+def test_an_account_with_a_plan_in_force_is_deleted_whole(owner, owner_client):
+    plan = owner_client.post("/api/v1/plans/", {"name": "Employer rules"}, format="json").json()
+    owner_client.post(
+        "/api/v1/plan-assignments/", {"plan": plan["id"], "starts_on": "2026-01-01"}, format="json"
+    )
+    log(owner, "27447")  # credited under the plan
+
+    response = owner_client.delete("/api/v1/me/", {"password": "owner-pass-123"}, format="json")
+
+    assert response.status_code == 204
+    assert not ProcedureLog.objects.filter(user_id=owner.pk).exists()
+
+
+def test_guessing_the_password_to_delete_the_account_is_limited_and_audited(owner, owner_client):
+    statuses = [
+        owner_client.delete("/api/v1/me/", {"password": f"guess-{n}"}, format="json").status_code
+        for n in range(11)
+    ]
+
+    assert statuses == [403] * 10 + [429]
+    assert AuditEvent.objects.filter(actor=owner, action="password_failed").count() == 10
+
+
+def test_deleting_the_only_director_of_a_program_ends_its_sharing(owner, other_user, owner_client):
+    from accounts.models import Program, ProgramMembership
+
+    program = Program.objects.create(name="Ortho Residency")
+    program.directors.add(owner)
+    ProgramMembership.objects.create(
+        program=program, invited_email=other_user.email, trainee=other_user, status="active"
+    )
+
+    owner_client.delete("/api/v1/me/", {"password": "owner-pass-123"}, format="json")
+
+    assert not Program.objects.filter(pk=program.pk).exists()
+    assert not ProgramMembership.objects.filter(trainee=other_user).exists()

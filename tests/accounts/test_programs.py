@@ -55,7 +55,10 @@ def test_a_trainee_who_accepts_shares_totals_but_never_notes(director, trainee, 
          "work_rvu": "20.41", "count": 2, "units": 2}
     ]  # fmt: skip
     assert "left knee" not in response.content.decode()
-    assert AuditEvent.objects.filter(actor=director, action="others_data_read").count() == 2
+    reads = AuditEvent.objects.filter(
+        actor=director, action="others_data_read", detail__what="trainee totals"
+    )
+    assert list(reads.values_list("subject_email", flat=True)) == ["owner@example.org"]  # one per trainee
 
 
 def test_withdrawing_consent_hides_the_totals_at_once(director, trainee, owner_client):
