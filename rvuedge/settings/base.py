@@ -200,6 +200,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "RVU Edge"
 # The admin sends people to allauth's login (rvuedge/urls.py), so it gets the same limits and MFA.
 LOGIN_URL = "account_login"
+# Only staff sign in through the HTML pages (the app uses the headless API): land them in the admin.
+LOGIN_REDIRECT_URL = "/admin/"
 
 # Rate limits key on the client's address. X-Forwarded-For is believed only for the hops our
 # own proxies appended: with 0, the peer address counts and a client's header is ignored.

@@ -36,7 +36,7 @@ BROWSER = "/_allauth/browser/v1"
 ORIGIN = "http://127.0.0.1:8000"
 PASSWORD = "a-long-pass-phrase"
 WRONG_PASSWORD = "not-the-pass-phrase"
-REDIS_TEST_URL = "redis://127.0.0.1:6379/11"
+REDIS_TEST_URL = os.environ.get("RVUEDGE_TEST_CACHE_URL", "redis://127.0.0.1:6379/11")
 PROJECT = Path(__file__).resolve().parent.parent.parent
 
 
