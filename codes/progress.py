@@ -2,6 +2,8 @@
 
 from tqdm import tqdm
 
+BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} rows [{elapsed}]"
+
 
 class TerminalProgress:
     """Draws one bar per stage ("reading", "checking", "saving") on stderr."""
@@ -23,7 +25,9 @@ class TerminalProgress:
         if stage != self._stage:
             self._close()
             self._stage = stage
-            self._bar = tqdm(total=total, desc=stage.ljust(8), unit="row", leave=True)
+            # No rate: on PostgreSQL the rows are read, checked and saved in one stream, so a
+            # stage may report all its rows at once, and a rate would read as nonsense.
+            self._bar = tqdm(total=total, desc=stage.ljust(8), unit="row", leave=True, bar_format=BAR_FORMAT)
         self._bar.total = total
         self._bar.n = done
         self._bar.refresh()
