@@ -37,6 +37,7 @@ urlpatterns = [
     path("api/v1/", include("codes.urls")),
     path("api/v1/", include("logs.urls")),
     path("api/v1/", include("accounts.urls")),
+    path("api/v1/", include("benchmarks.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file, so the CSP needs no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

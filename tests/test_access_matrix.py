@@ -32,6 +32,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import AuditEvent, Profile, Program, ProgramMembership, User
 from accounts.services import program_create
+from benchmarks.models import BenchmarkPoint, BenchmarkSet
 from codes.models import Code, FeeScheduleRow, Release, ReleaseUpload
 from logs.models import Case, ProcedureLog, RecomputeRun, ReleaseRepricing
 from logs.plans import CreditPlan, PlanAssignment
@@ -169,6 +170,8 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "api/v1/me/invitations/<pk>/accept/": ANSWER_INVITATION,
     "api/v1/me/invitations/<pk>/decline/": ANSWER_INVITATION,
     "api/v1/me/invitations/<pk>/withdraw/": ANSWER_INVITATION,
+    "api/v1/benchmarks/sets/": (Rule(PUBLIC),),
+    "api/v1/benchmarks/sets/<pk>/": (Rule(PUBLIC, target="benchmark_set"),),
     # The upload admin is read-only: uploads come from its own form or the API.
     "admin/codes/releaseupload/add/": (Rule(ADMIN_CLOSED, target="admin"),),
     "admin/codes/releaseupload/<object_id>/delete/": (Rule(ADMIN_CLOSED, target="admin"),),
@@ -188,6 +191,7 @@ GROUP_RULES: dict[str, tuple[Rule, ...]] = {
         ["admin/auth/", "admin/account/", "admin/accounts/", "admin/mfa/", "admin/logs/", "admin/codes/"],
         (Rule(ADMIN_CLOSED, target="admin"),),
     ),
+    "admin/benchmarks/": (Rule(ADMIN_CLOSED, target="admin"),),  # sets are read and chosen by admins
     **dict.fromkeys(
         ["admin/codes/releaseupload/", "admin/codes/release/upload/", "admin/codes/release/<pk>/diff/"],
         (Rule(ADMIN_UPLOADS, target="admin"),),
@@ -367,6 +371,7 @@ def url_targets(owner: User, objects: dict, upload: ReleaseUpload) -> dict[str, 
         "upload": {"pk": upload.pk},
         "upload_as_name": {"name": str(upload.pk)},
         "allauth": {"key": "no-such-key", "uidb36": "1"},
+        "benchmark_set": {"pk": public_benchmark_set().pk},
         # <object_id> depends on the admin page's model: see admin_objects.
         "admin": {
             "id": owner.pk,
@@ -395,7 +400,23 @@ def admin_objects(owner: User, objects: dict, upload: ReleaseUpload) -> dict[str
         "codes/releaseupload": upload.pk,
         "logs/recomputerun": RecomputeRun.objects.first().pk,
         "r": objects["log"].pk,  # admin/r/<content_type_id>/<object_id>/: a log's "view on site"
+        "benchmarks/benchmarkset": public_benchmark_set().pk,
     }
+
+
+def public_benchmark_set() -> BenchmarkSet:
+    """A set built from public data, with one point, for the benchmark routes to name."""
+    benchmark_set, created = BenchmarkSet.objects.get_or_create(
+        slug="matrix-public-set",
+        defaults={"name": "Public set", "kind": BenchmarkSet.Kind.PUBLIC_DATA, "source": "CMS", "year": 2023,
+                  "method": "By hand.", "licence_note": "Public data."},
+    )  # fmt: skip
+    if created:
+        percentiles = dict.fromkeys(["p10", "p25", "p50", "p75", "p90"], 1000)
+        BenchmarkPoint.objects.create(
+            benchmark_set=benchmark_set, specialty="Cardiology", provider_count=10, **percentiles
+        )
+    return benchmark_set
 
 
 def owner_rows(owner: User, *, session_key: str) -> dict[str, list]:

@@ -34,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.models import ProgramMembership, User
 from accounts.services import program_create
+from benchmarks.models import BenchmarkSet
 from codes.models import Code, ReleaseUpload
 from logs.plans import CreditPlan
 from logs.services import case_create, credit_plan_assign, procedure_log_create
@@ -54,6 +55,7 @@ PATH_TARGETS = {
     "release-uploads": "upload",
     "releases": "release",
     "codes": "code",
+    "benchmarks": "benchmark_set",
 }
 
 
@@ -120,6 +122,15 @@ def path_targets(staff_user) -> dict[str, object]:
         "upload": upload.pk,
         "release": "RVU26C",
         "code": code.code,
+        "benchmark_set": BenchmarkSet.objects.create(
+            name="Fuzz set",
+            slug="fuzz-set",
+            kind="licensed",
+            source="fuzz",
+            year=2026,
+            method="none",
+            licence_note="test only",
+        ).pk,
     }
 
 
