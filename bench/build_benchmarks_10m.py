@@ -116,7 +116,9 @@ def write_synthetic_file(path: Path, *, rows: int, providers: int) -> None:
             "code_id", "description"
         )
     )
-    with duckdb.connect(config={"threads": 2, "memory_limit": "1GB"}) as con:
+    config = {"threads": 2, "memory_limit": "1GB", "temp_directory": str(path.parent / "spill")}
+    with duckdb.connect(config=config) as con:
+        con.execute("SET enable_progress_bar_print = false")
         con.execute(
             "CREATE TABLE codes AS SELECT unnest($codes) AS code, unnest($descriptions) AS description, "
             "generate_subscripts($codes, 1) - 1 AS idx",
@@ -135,7 +137,8 @@ def write_synthetic_file(path: Path, *, rows: int, providers: int) -> None:
 
 
 def synthetic_rows_statement(path: Path, *, rows: int, providers: int, code_count: int) -> str:
-    """Rows keyed on hashes of the row number, so every run writes the same file."""
+    """Rows keyed on hashes of the row number, so every run writes the same file; each provider
+    has about rows / providers of them, some many more, some one."""
     quoted = ", ".join(
         ["Rndrng_Prvdr_Last_Org_Name", "Rndrng_Prvdr_St1", "Rndrng_Prvdr_RUCA_Desc", "Rndrng_Prvdr_Type"]
         + ["HCPCS_Cd", "HCPCS_Desc"]
@@ -195,6 +198,7 @@ def synthetic_rows_statement(path: Path, *, rows: int, providers: int, code_coun
         LEFT JOIN common ON common.idx = hash(i, 'common') % {len(COMMON_CODES)}
         LEFT JOIN codes ON codes.idx = hash(i, 'any') % {code_count} AND code_pick >= 420
         LEFT JOIN codes AS listed ON listed.code = common.code AND code_pick BETWEEN 20 AND 419
+        ORDER BY Rndrng_NPI, HCPCS_Cd  -- as CMS sorts the file
     ) TO '{path}' (HEADER, FORCE_QUOTE ({quoted}))
     """
 

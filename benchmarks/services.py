@@ -132,8 +132,9 @@ def benchmark_set_build(
     result = BuildResult(benchmark_set, build, created=not dry_run, dry_run=dry_run)
     result.seconds = time.monotonic() - started
     logger.info(
-        "Benchmark set %s built from %d files at %s: %d rows read, %d counted, %d specialties, %.1f s",
-        slug, len(files), release.name, build.rows_read, build.rows_counted, len(points), result.seconds,
+        "Benchmark set %s %s from %d files at %s: %d rows read, %d counted, %d specialties, %.1f s",
+        slug, "computed (dry run)" if dry_run else "built", len(files), release.name, build.rows_read,
+        build.rows_counted, len(points), result.seconds,
     )  # fmt: skip
     return result
 

@@ -17,11 +17,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 
 from ..specialties import profile_specialty
-from .errors import BenchmarkFileError
+from .errors import BenchmarkFileError, BenchmarkSetError
 from .layouts import SourceFile
 from .percentiles import PUBLISHED_PERCENTILES, interpolated_percentile, positions_needed
 
@@ -29,11 +30,11 @@ logger = logging.getLogger(__name__)
 
 MIN_PROVIDERS = 10  # a specialty with fewer providers is not published
 # DuckDB keeps to this and spills the rest to a temporary folder; its CSV buffers come on top.
-MEMORY_LIMIT = "64MB"
+MEMORY_LIMIT = "96MB"
 THREADS = 2
 CSV_BUFFER_BYTES = 4_000_000
 PROGRESS_INTERVAL_SECONDS = 0.5
-# Service counts are printed with at most one decimal ("302.7"); four keep them exact.
+# Service counts come with a decimal or two at most ("302.7"); four places keep them exact.
 SERVICES_TYPE = "DECIMAL(18,4)"
 
 ProgressCallback = Callable[[float], None]  # the share of the reading done, 0 to 1
@@ -49,7 +50,7 @@ SKIP_REASONS = {
     "no_work_rvu": "no work RVU in {release}",
 }
 COUNTED = 0
-REASON_CODES = {reason: code for code, reason in enumerate(SKIP_REASONS, start=1)}  # small group keys
+REASON_CODES = {reason: code for code, reason in enumerate(SKIP_REASONS, start=1)}  # as the SQL numbers them
 
 
 @dataclass(frozen=True)
@@ -123,29 +124,41 @@ def puf_percentiles(
 ) -> PufBuild:
     """Read `files` and compute each specialty's percentiles of annual work RVUs per provider.
 
-    Raises BenchmarkFileError naming the file and line DuckDB could not read.
+    Raises BenchmarkFileError naming the file and line DuckDB could not read, BenchmarkSetError
+    if DuckDB runs out of memory or disk.
     """
     build = PufBuild(release_name=release_name)
-    with tempfile.TemporaryDirectory(prefix="rvuedge-benchmarks-") as spill, _connect(spill) as con:
-        _load_work_rvus(con, work_rvus)
-        _sum_rows_per_provider(con, files, progress)
-        _count_rows(con, build)
-        _sum_per_provider(con, build)
-        _percentiles(con, build)
+    with tempfile.TemporaryDirectory(prefix="rvuedge-benchmarks-") as work, _connect(work) as con:
+        try:
+            _load_work_rvus(con, work_rvus)
+            _sum_rows_per_provider(con, files, progress)
+            _count_rows(con, build)
+            _sum_per_provider(con, build)
+            _percentiles(con, build)
+        except duckdb.OutOfMemoryException as error:
+            # What spills goes to the temporary folder: a full disk ends here too.
+            raise BenchmarkSetError(
+                f"DuckDB could not keep within {MEMORY_LIMIT}: {str(error).splitlines()[0]}"
+            )
     return build
 
 
-def _connect(spill_directory: str) -> duckdb.DuckDBPyConnection:
+def _connect(work_directory: str) -> duckdb.DuckDBPyConnection:
+    # A database file rather than memory: what does not fit the limit (the per-provider table
+    # of a national file is larger) is written out to it instead of failing.
     con = duckdb.connect(
+        str(Path(work_directory) / "build.duckdb"),
         config={
             "memory_limit": MEMORY_LIMIT,
             "threads": THREADS,
-            "temp_directory": spill_directory,
+            "temp_directory": work_directory,
             "preserve_insertion_order": False,
-        }
+        },
     )
-    # query_progress() needs DuckDB's progress tracking on; the command draws its own bar.
-    con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
+    con.execute("SET enable_progress_bar_print = false")  # the command draws its own bar
+    # Without row counts for a CSV read, DuckDB takes the file for the smaller side of the join
+    # and would build its hash table from ten million rows: keep the release's codes there.
+    con.execute("SET disabled_optimizers = 'build_side_probe_side'")
     return con
 
 
@@ -153,7 +166,7 @@ def _load_work_rvus(con: duckdb.DuckDBPyConnection, work_rvus: Iterable[WorkRvu]
     rows = list(work_rvus)
     con.execute(
         """
-        CREATE TEMP TABLE work_rvus AS
+        CREATE TABLE work_rvus AS
         SELECT unnest($codes) AS code, unnest($work)::DECIMAL(7,2) AS work_rvu, unnest($paid) AS paid
         """,
         {
@@ -170,7 +183,7 @@ def _sum_rows_per_provider(
     """The one pass over the files: each row valued or given a reason, summed per provider and reason."""
     statement = _provider_rows_statement(files, encoding="utf-8")
     try:
-        _execute_reporting_progress(con, statement, progress)
+        _execute_reporting_progress(con, statement, files, progress)
     except duckdb.InvalidInputException as error:
         if "not utf-8 encoded" not in str(error):
             raise _file_error(error, files) from None
@@ -178,25 +191,30 @@ def _sum_rows_per_provider(
         # ASCII, so Latin-1 reads them right whatever the rest holds.
         logger.warning("A benchmark source is not UTF-8; reading the files again as Latin-1")
         try:
-            _execute_reporting_progress(con, _provider_rows_statement(files, encoding="latin-1"), progress)
+            _execute_reporting_progress(
+                con, _provider_rows_statement(files, encoding="latin-1"), files, progress
+            )
         except duckdb.InvalidInputException as again:
             raise _file_error(again, files) from None
 
 
 def _provider_rows_statement(files: list[SourceFile], *, encoding: str) -> str:
-    """Rows summed per provider, specialty and reason (0: counted), plus one row per specialty name.
+    """Per provider (and provider type): counted rows and their work RVUs, and rows per skip reason.
 
-    The group keys are kept small, since a national file has a million providers and DuckDB's
-    hash table must fit its memory limit: the specialty is grouped by its hash, its name once per
-    hash in a grouping set of its own, and the reason is a number (REASON_CODES).
+    One plain GROUP BY, which DuckDB spills to disk beyond its memory limit: a national file has
+    a million providers. Reasons are numbered (REASON_CODES) and counted in columns of their own.
     """
     rows = "\nUNION ALL\n".join(_rows_of(source, encoding) for source in files)
     code = REASON_CODES
+    skipped = ",\n".join(
+        f"count(*) FILTER (WHERE reason = {number}) AS {_skipped_column(reason)}"
+        for reason, number in code.items()
+    )
     return f"""
-        CREATE TEMP TABLE provider_rows AS
+        CREATE TABLE provider_rows AS
         WITH source_rows AS ({rows}),
         classified AS (
-            SELECT provider, specialty, hash(specialty) AS specialty_key, services * w.work_rvu AS work_rvu,
+            SELECT provider, specialty, services * w.work_rvu AS work_rvu,
                 CASE
                     WHEN provider IS NULL OR specialty IS NULL THEN {code["no_provider"]}
                     WHEN entity IS DISTINCT FROM 'I' THEN {code["organisation"]}
@@ -209,11 +227,17 @@ def _provider_rows_statement(files: list[SourceFile], *, encoding: str) -> str:
                 END::UTINYINT AS reason
             FROM source_rows LEFT JOIN work_rvus AS w ON w.code = source_rows.code
         )
-        SELECT grouping(provider) = 1 AS is_name, provider, specialty_key, specialty, reason,
-            count(*) AS row_count, sum(work_rvu) AS work_rvu
+        SELECT provider, specialty,
+            count(*) FILTER (WHERE reason = {COUNTED}) AS counted_rows,
+            sum(work_rvu) FILTER (WHERE reason = {COUNTED}) AS work_rvu,
+            {skipped}
         FROM classified
-        GROUP BY GROUPING SETS ((provider, specialty_key, reason), (specialty_key, specialty))
+        GROUP BY provider, specialty
     """
+
+
+def _skipped_column(reason: str) -> str:
+    return f"skipped_{reason}"
 
 
 def _rows_of(source: SourceFile, encoding: str) -> str:
@@ -233,18 +257,23 @@ def _rows_of(source: SourceFile, encoding: str) -> str:
 
 
 def _execute_reporting_progress(
-    con: duckdb.DuckDBPyConnection, statement: str, progress: ProgressCallback | None
+    con: duckdb.DuckDBPyConnection, statement: str, files: list[SourceFile], progress: ProgressCallback | None
 ) -> None:
-    if progress is None:
+    """Run the pass over the files, telling `progress` how much of them has been read.
+
+    DuckDB's own query_progress() speaks for the first pipeline to finish (the release's codes,
+    at once), so the share comes from the bytes this process has read, as Linux counts them.
+    """
+    total_bytes = sum(source.path.stat().st_size for source in files)
+    started_at = _bytes_read()
+    if progress is None or started_at is None:
         con.execute(statement)
         return
     finished = threading.Event()
 
     def report() -> None:
         while not finished.wait(PROGRESS_INTERVAL_SECONDS):
-            percent = con.query_progress()  # -1 until DuckDB can tell
-            if percent >= 0:
-                progress(min(percent, 100.0) / 100)
+            progress(min(((_bytes_read() or 0) - started_at) / total_bytes, 1.0))
 
     reporter = threading.Thread(target=report, name="benchmark-progress", daemon=True)
     reporter.start()
@@ -254,6 +283,15 @@ def _execute_reporting_progress(
         finished.set()
         reporter.join()
     progress(1.0)
+
+
+def _bytes_read() -> int | None:
+    """Bytes this process has read from files so far (Linux's rchar), or None where it cannot tell."""
+    try:
+        with open("/proc/self/io") as counters:
+            return next(int(line.split()[1]) for line in counters if line.startswith("rchar:"))
+    except (OSError, StopIteration, ValueError):
+        return None
 
 
 CSV_ERROR_LINE = re.compile(r"CSV Error on Line: (\d+)")
@@ -276,50 +314,46 @@ def _file_error(error: duckdb.Error, files: list[SourceFile]) -> BenchmarkFileEr
 
 
 def _count_rows(con: duckdb.DuckDBPyConnection, build: PufBuild) -> None:
-    rows = con.execute(
-        f"""
-        SELECT reason, sum(row_count)::BIGINT,
-            count(DISTINCT provider) FILTER (WHERE reason <> {COUNTED})  -- no need to count the many
-        FROM provider_rows WHERE NOT is_name GROUP BY reason
-        """
-    ).fetchall()
-    by_code = {code: (count, providers) for code, count, providers in rows}
-    build.rows_read = sum(count for count, _ in by_code.values())
-    build.rows_counted = by_code.get(COUNTED, (0, 0))[0]
+    columns = [_skipped_column(reason) for reason in SKIP_REASONS]
+    totals = con.execute(
+        "SELECT sum(counted_rows)::BIGINT, "
+        + ", ".join(f"sum({column})::BIGINT, count(*) FILTER (WHERE {column} > 0)" for column in columns)
+        + " FROM provider_rows"
+    ).fetchone()
+    build.rows_counted = totals[0] or 0
+    rows, providers = totals[1::2], totals[2::2]  # of each reason in turn
     build.skipped = [
-        Skipped(reason, *by_code[code]) for reason, code in REASON_CODES.items() if code in by_code
+        Skipped(reason, count, providers_of)
+        for reason, count, providers_of in zip(SKIP_REASONS, rows, providers, strict=True)
+        if count
     ]
+    build.rows_read = build.rows_counted + sum(item.rows for item in build.skipped)
 
 
 def _sum_per_provider(con: duckdb.DuckDBPyConnection, build: PufBuild) -> None:
     """Each provider's counted work RVUs, under the profile's name of their specialty."""
-    printed = dict(con.execute(
-        f"""
-        SELECT specialty_key, specialty FROM provider_rows WHERE is_name AND specialty_key IN (
-            SELECT specialty_key FROM provider_rows WHERE NOT is_name AND reason = {COUNTED}
-        )
-        ORDER BY specialty
-        """
-    ).fetchall())  # fmt: skip
-    build.not_profile_specialties = [name for name in printed.values() if profile_specialty(name) is None]
+    printed = [row[0] for row in con.execute(
+        "SELECT DISTINCT specialty FROM provider_rows WHERE counted_rows > 0 ORDER BY 1"
+    ).fetchall()]  # fmt: skip
+    build.not_profile_specialties = [name for name in printed if profile_specialty(name) is None]
     con.execute(
-        "CREATE TEMP TABLE specialty_names AS SELECT unnest($keys) AS specialty_key, unnest($names) AS name",
-        {"keys": list(printed), "names": [profile_specialty(name) or name for name in printed.values()]},
+        "CREATE TABLE specialty_names AS SELECT unnest($printed) AS printed, unnest($names) AS name",
+        {"printed": printed, "names": [profile_specialty(name) or name for name in printed]},
     )
     # Two spellings of one provider type (Obstetrics/Gynecology, Obstetrics & Gynecology) meet here.
     con.execute(
-        f"""
-        CREATE TEMP TABLE provider_totals AS
+        """
+        CREATE TABLE provider_totals AS
         SELECT provider, n.name AS specialty, sum(work_rvu) AS total
-        FROM provider_rows JOIN specialty_names AS n USING (specialty_key)
-        WHERE NOT is_name AND reason = {COUNTED}
+        FROM provider_rows JOIN specialty_names AS n ON n.printed = provider_rows.specialty
+        WHERE counted_rows > 0
         GROUP BY ALL
         """
     )
     (build.providers_without_counted_rows,) = con.execute(
         f"""
         SELECT count(DISTINCT provider) FROM provider_rows
-        WHERE NOT is_name AND reason <> {REASON_CODES["organisation"]}
+        WHERE counted_rows = 0 AND {_skipped_column("organisation")} = 0
             AND provider NOT IN (SELECT provider FROM provider_totals)
         """
     ).fetchone()

@@ -297,3 +297,13 @@ def test_a_file_with_no_specialty_of_ten_providers_publishes_nothing(tmp_path, r
     with pytest.raises(BenchmarkSetError, match="no specialty has 10 providers"):
         benchmark_set_build(paths=[path], release=rvu26c, name="Too few", year=2023)
     assert not BenchmarkSet.objects.exists()
+
+
+def test_a_build_reports_its_progress_from_start_to_end(tmp_path, rvu26c):
+    path = current_layout_file(tmp_path, cardiology_rows())
+    shares: list[float] = []
+
+    benchmark_set_build(paths=[path], release=rvu26c, name="Watched", year=2023, progress=shares.append)
+
+    assert shares[-1] == 1.0
+    assert all(0 <= share <= 1 for share in shares)
