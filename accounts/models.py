@@ -1,3 +1,4 @@
+import datetime
 import zoneinfo
 from decimal import Decimal
 
@@ -126,6 +127,14 @@ class Profile(models.Model):
     time_zone = models.CharField(
         max_length=64, default="UTC", validators=[_is_time_zone], help_text="Decides what 'today' is."
     )
+    benchmark_set = models.ForeignKey(
+        "benchmarks.BenchmarkSet",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The benchmark set to compare against; blank: the default set.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -149,6 +158,10 @@ class Profile(models.Model):
     @property
     def is_trainee(self) -> bool:
         return self.career_stage in self.TRAINEE_STAGES
+
+    def today(self) -> datetime.date:
+        """The date in the user's time zone, which is not the server's."""
+        return datetime.datetime.now(zoneinfo.ZoneInfo(self.time_zone)).date()
 
     def clean(self) -> None:
         if self.pgy is not None and self.career_stage not in (
@@ -250,6 +263,8 @@ class AuditEvent(models.Model):
         CONSENT_GIVEN = "consent_given", "Consent to share totals given"
         CONSENT_WITHDRAWN = "consent_withdrawn", "Consent to share totals withdrawn"
         INVITATION_DECLINED = "invitation_declined", "Program invitation declined"
+        BENCHMARK_SET_ADDED = "benchmark_added", "Benchmark set built or imported"
+        BENCHMARK_DEFAULT = "benchmark_default", "Default benchmark set changed"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=20, choices=Action.choices)

@@ -23,6 +23,7 @@ class ProfileSerializer(serializers.ModelSerializer):
             "conversion_factor_variant",
             "default_setting",
             "time_zone",
+            "benchmark_set",
             "updated_at",
         ]
         read_only_fields = ["updated_at"]

@@ -46,5 +46,5 @@ class BenchmarkSetAdmin(ReadOnlyAdmin):
         if queryset.count() != 1:
             self.message_user(request, "Choose exactly one set to be the default.", messages.ERROR)
             return
-        chosen = benchmark_set_make_default(benchmark_set=queryset.get())
+        chosen = benchmark_set_make_default(benchmark_set=queryset.get(), request=request)
         self.message_user(request, f"{chosen.name} is now the default set.", messages.SUCCESS)

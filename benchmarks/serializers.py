@@ -1,4 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from logs.serializers import LogFilterSerializer
 
 from .models import BenchmarkPoint, BenchmarkSet
 
@@ -9,14 +12,15 @@ class BenchmarkPointSerializer(serializers.ModelSerializer):
         fields = ["specialty", "career_stage", "region", "p10", "p25", "p50", "p75", "p90", "provider_count"]
 
 
-class BenchmarkSetSerializer(serializers.ModelSerializer):
+class BenchmarkSetReferenceSerializer(serializers.ModelSerializer):
+    """A set's identity and provenance: what a comparison names as its basis."""
+
     release = serializers.SlugRelatedField(
         slug_field="name",
         read_only=True,
         allow_null=True,
         help_text="The release whose work RVUs valued the services (sets built from CMS files only).",
     )
-    point_count = serializers.IntegerField(read_only=True, help_text="Specialty rows in the set.")
 
     class Meta:
         model = BenchmarkSet
@@ -31,10 +35,14 @@ class BenchmarkSetSerializer(serializers.ModelSerializer):
             "method",
             "citation",
             "licence_note",
-            "is_default",
-            "point_count",
-            "created_at",
         ]
+
+
+class BenchmarkSetSerializer(BenchmarkSetReferenceSerializer):
+    point_count = serializers.IntegerField(read_only=True, help_text="Specialty rows in the set.")
+
+    class Meta(BenchmarkSetReferenceSerializer.Meta):
+        fields = [*BenchmarkSetReferenceSerializer.Meta.fields, "is_default", "point_count", "created_at"]
 
 
 class BenchmarkSetDetailSerializer(BenchmarkSetSerializer):
@@ -45,3 +53,130 @@ class BenchmarkSetDetailSerializer(BenchmarkSetSerializer):
 
     class Meta(BenchmarkSetSerializer.Meta):
         fields = [*BenchmarkSetSerializer.Meta.fields, "build_report", "points"]
+
+
+class CompareQuerySerializer(LogFilterSerializer):
+    code = None
+    set = serializers.PrimaryKeyRelatedField(
+        queryset=BenchmarkSet.objects.all(),
+        required=False,
+        help_text="A benchmark set's id; default: the one chosen in your profile, else the default set.",
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"].help_text = "First day of the period; default: January 1 of the year of `to`."
+        fields["to"].help_text = "Last day; default and latest: today in your profile's time zone."
+        return fields
+
+
+YOUR_RECORDS = "your logs, your logged leave and your profile"
+
+
+class ComparedPartSerializer(serializers.Serializer):
+    """Each part of a comparison says what it rests on and how it was worked out."""
+
+    based_on = serializers.SerializerMethodField(help_text="The benchmark set, or your own records.")
+    method = serializers.CharField(help_text="How the part's numbers were worked out, with those numbers.")
+
+    def get_based_on(self, part) -> str:
+        return YOUR_RECORDS
+
+
+class ComparedPeriodSerializer(ComparedPartSerializer):
+    working_days = serializers.IntegerField(help_text="Monday to Friday days in the period.")
+    leave_days = serializers.IntegerField(help_text="Of those, days on logged leave.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(source="first")
+        fields["to"] = serializers.DateField(
+            source="last", help_text="The last day counted: never after today."
+        )
+        return fields
+
+
+class PaceSerializer(ComparedPartSerializer):
+    annual = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The year's wRVUs at this pace."
+    )
+    full_time_equivalent = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="The same pace for a 1.00 clinical FTE; benchmarks compare this.",
+    )
+    clinical_fte = serializers.DecimalField(max_digits=3, decimal_places=2)
+    days_worked = serializers.IntegerField(help_text="Working days elapsed, less leave.")
+    days_in_year = serializers.IntegerField(help_text="Working days in the year, less the year's leave.")
+
+
+class BenchmarkStandingSerializer(ComparedPartSerializer):
+    compared_pace = serializers.DecimalField(max_digits=12, decimal_places=2)
+    percentile = serializers.DecimalField(
+        source="standing.percentile",
+        max_digits=4,
+        decimal_places=1,
+        allow_null=True,
+        help_text="Interpolated; null below p10 or above p90.",
+    )
+    position = serializers.CharField(
+        source="standing.position",
+        help_text="'below p10', 'above p90' or 'between p25 and p50' and the like.",
+    )
+    summary = serializers.CharField(help_text="E.g. 'the 47th percentile of Cardiology in …'.")
+    point = BenchmarkPointSerializer()
+
+    def get_based_on(self, part) -> str:
+        return f"{part.benchmark_set.name} ({part.benchmark_set.slug})"
+
+
+class TargetProgressSerializer(ComparedPartSerializer):
+    annual_target = serializers.DecimalField(source="gap.target", max_digits=12, decimal_places=2)
+    projected_shortfall = serializers.DecimalField(
+        source="gap.projected_shortfall",
+        max_digits=12,
+        decimal_places=2,
+        help_text="The target less your annual pace; negative when you are ahead.",
+    )
+    needed_per_week = serializers.DecimalField(source="gap.needed_per_week", max_digits=12, decimal_places=2)
+    work_rvu_year_to_date = serializers.DecimalField(max_digits=12, decimal_places=2)
+    working_days_left = serializers.IntegerField(help_text="After today and planned leave, to December 31.")
+
+
+class PeerStandingSerializer(ComparedPartSerializer):
+    peer_count = serializers.IntegerField()
+    median_pace = serializers.DecimalField(max_digits=12, decimal_places=0)
+    percent_below_you = serializers.IntegerField(
+        help_text="Share of peers whose pace is below yours (ties half)."
+    )
+
+    def get_based_on(self, part) -> str:
+        return f"other {part.cohort} on RVU Edge"
+
+
+class ComparisonSerializer(serializers.Serializer):
+    period = ComparedPeriodSerializer()
+    work_rvu = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Credited in the period.")
+    pace = serializers.SerializerMethodField()
+    specialty = serializers.CharField(help_text="From your profile.")
+    benchmark_set = BenchmarkSetReferenceSerializer(allow_null=True)
+    benchmark = BenchmarkStandingSerializer(allow_null=True)
+    benchmark_unavailable = serializers.CharField(help_text="Why `benchmark` is null; blank otherwise.")
+    target = TargetProgressSerializer(allow_null=True)
+    target_unavailable = serializers.CharField()
+    peers = PeerStandingSerializer(allow_null=True, help_text="Trainees only, with at least 5 peers.")
+    peers_unavailable = serializers.CharField()
+
+    @extend_schema_field(PaceSerializer)
+    def get_pace(self, comparison) -> dict:
+        pace = comparison.pace
+        return PaceSerializer(
+            {
+                "annual": pace.annual,
+                "full_time_equivalent": pace.full_time_equivalent,
+                "clinical_fte": comparison.clinical_fte,
+                "days_worked": pace.days_worked,
+                "days_in_year": pace.days_in_year,
+                "method": comparison.pace_method,
+            }
+        ).data

@@ -15,6 +15,7 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from accounts.audit import Action, audit_record
 from codes.models import PAID_STATUS_CODES, FeeScheduleRow, Release
 
 from . import bundled
@@ -246,19 +247,28 @@ def _save(benchmark_set: BenchmarkSet, points: list[BenchmarkPoint], *, make_def
             for point in points:
                 point.benchmark_set = benchmark_set
             BenchmarkPoint.objects.bulk_create(points)
+            audit_record(
+                action=Action.BENCHMARK_SET_ADDED,
+                slug=benchmark_set.slug,
+                kind=str(benchmark_set.kind),
+                files=benchmark_set.source_files,
+                specialties=len(points),
+                is_default=benchmark_set.is_default,
+            )
     except IntegrityError:
         # A concurrent write took the slug (or the file) first; say so, as the early check would have.
         _refuse_taken_slug(benchmark_set.slug)
         raise
 
 
-def benchmark_set_make_default(*, benchmark_set: BenchmarkSet) -> BenchmarkSet:
+def benchmark_set_make_default(*, benchmark_set: BenchmarkSet, request=None) -> BenchmarkSet:
     with transaction.atomic():
         BenchmarkSet.objects.select_for_update().filter(is_default=True).exclude(pk=benchmark_set.pk).update(
             is_default=False
         )
         benchmark_set.is_default = True
         benchmark_set.save(update_fields=["is_default"])
+        audit_record(action=Action.BENCHMARK_DEFAULT, request=request, slug=benchmark_set.slug)
     logger.info("Benchmark set %s is now the default", benchmark_set.slug)
     return benchmark_set
 

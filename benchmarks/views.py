@@ -1,12 +1,21 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from rvuedge.api_schema import error_responses
 
+from .compare import ComparisonError, compare_user
 from .models import BenchmarkSet
 from .selectors import benchmark_sets_visible_to
-from .serializers import BenchmarkSetDetailSerializer, BenchmarkSetSerializer
+from .serializers import (
+    BenchmarkSetDetailSerializer,
+    BenchmarkSetSerializer,
+    CompareQuerySerializer,
+    ComparisonSerializer,
+)
 
 LICENSED_CSV = (
     "Staff import licensed tables (MGMA, AMGA, SullivanCotter …) with `manage.py import_benchmarks`, from a "
@@ -44,3 +53,30 @@ class BenchmarkSetViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return BenchmarkSetDetailSerializer if self.action == "retrieve" else BenchmarkSetSerializer
+
+
+class CompareView(APIView):
+    """Where your production stands: your credited wRVUs for a period (this year to date by default),
+    your pace annualised over working days and prorated by clinical FTE and logged leave, the
+    percentile that pace reaches in your specialty, the gap to your annual target and the wRVUs a
+    week still needed, and for trainees the standing among at least 5 peers of the same specialty
+    and PGY (totals only, never who). Each part names what it rests on (`based_on`) and how it
+    was worked out (`method`); a part that cannot be worked out is null, with the reason beside it."""
+
+    @extend_schema(
+        parameters=[CompareQuerySerializer],
+        responses={200: ComparisonSerializer, **error_responses(400, 401)},
+    )
+    def get(self, request):
+        params = CompareQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        try:
+            comparison = compare_user(
+                user=request.user,
+                first=params.validated_data.get("from"),
+                last=params.validated_data.get("to"),
+                benchmark_set=params.validated_data.get("set"),
+            )
+        except ComparisonError as error:
+            raise ValidationError({"from": [str(error)]}) from error
+        return Response(ComparisonSerializer(comparison).data)

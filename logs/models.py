@@ -168,3 +168,35 @@ class RecomputeChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.first_id}..{self.last_id}"
+
+
+class Leave(models.Model):
+    """Days a user was, or will be, away from clinical work: a benchmark pace leaves them out.
+
+    Only the kind of leave is kept, never why: "sick" is as far as it goes.
+    """
+
+    class Kind(models.TextChoices):
+        VACATION = "vacation", "Vacation"
+        CONFERENCE = "conference", "Conference or education"
+        SICK = "sick", "Sick leave"
+        PARENTAL = "parental", "Parental leave"
+        OTHER = "other", "Other"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leave")
+    first_day = models.DateField()
+    last_day = models.DateField(help_text="Included; the same as first_day for one day.")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.VACATION)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-first_day", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last_day__gte=models.F("first_day")), name="leave_ends_on_or_after_start"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "first_day"], name="leave_user_first_day")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.first_day:%Y-%m-%d} to {self.last_day:%Y-%m-%d}"

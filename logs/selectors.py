@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek, TruncYear
 
-from .models import ProcedureLog
+from .models import Leave, ProcedureLog
 
 PERIOD_TRUNCATIONS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth, "year": TruncYear}
 TOTAL_GROUPS = (*PERIOD_TRUNCATIONS, "code")
@@ -57,3 +57,38 @@ def _sums_of(row: dict) -> dict:
 
 def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def leave_weekdays(*, user_ids, first: datetime.date, last: datetime.date) -> dict[int, set[datetime.date]]:
+    """Per user, the Monday-to-Friday dates from `first` to `last` that fall in their leave.
+
+    A set, so overlapping leave counts each day once.
+    """
+    days: dict[int, set[datetime.date]] = {user_id: set() for user_id in user_ids}
+    spans = Leave.objects.filter(user_id__in=days, first_day__lte=last, last_day__gte=first)
+    for user_id, first_day, last_day in spans.values_list("user_id", "first_day", "last_day"):
+        day, end = max(first_day, first), min(last_day, last)
+        while day <= end:
+            if day.weekday() < 5:
+                days[user_id].add(day)
+            day += datetime.timedelta(days=1)
+    return days
+
+
+def work_rvu_by_user(
+    *, user_ids, first: datetime.date, last: datetime.date, only_with_logs: bool = False
+) -> dict[int, Decimal]:
+    """Credited wRVUs of each user's logs performed from `first` to `last`.
+
+    Users without a log in the period get 0.00, or are left out when `only_with_logs`.
+    """
+    sums = (
+        ProcedureLog.objects.filter(user_id__in=user_ids, performed_on__range=(first, last))
+        .values("user_id")
+        .annotate(total=Sum("work_rvu"))
+        .order_by()
+    )
+    found = {row["user_id"]: row["total"] for row in sums}
+    if only_with_logs:
+        return found
+    return {user_id: found.get(user_id, Decimal("0.00")) for user_id in user_ids}

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from codes.selectors import find_code
 
-from .models import Case, ProcedureLog, ReleaseRepricing
+from .models import Case, Leave, ProcedureLog, ReleaseRepricing
 from .plans import CreditPlan, PlanAssignment
 from .privacy import looks_like_patient_identifier
 from .recompute import repricing_message
@@ -326,3 +326,24 @@ class ReleaseRepricingSerializer(serializers.ModelSerializer):
 
     def get_message(self, repricing: ReleaseRepricing) -> str:
         return repricing_message(repricing)
+
+
+class LeaveSerializer(serializers.ModelSerializer):
+    MAX_DAYS = 366
+
+    class Meta:
+        model = Leave
+        fields = ["id", "first_day", "last_day", "kind", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def validate(self, attrs):
+        first_day = attrs.get("first_day", getattr(self.instance, "first_day", None))
+        last_day = attrs.get("last_day", getattr(self.instance, "last_day", None))
+        if first_day and last_day:
+            if last_day < first_day:
+                raise serializers.ValidationError({"last_day": "Leave cannot end before its first day."})
+            if (last_day - first_day).days >= self.MAX_DAYS:
+                raise serializers.ValidationError(
+                    {"last_day": f"Log leave of at most {self.MAX_DAYS} days at a time."}
+                )
+        return attrs

@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from .views import (
     CaseViewSet,
     CreditPlanViewSet,
+    LeaveViewSet,
     PlanAssignmentViewSet,
     PreviewView,
     ProcedureLogViewSet,
@@ -16,6 +17,7 @@ router.register("logs", ProcedureLogViewSet, basename="log")
 router.register("cases", CaseViewSet, basename="case")
 router.register("plans", CreditPlanViewSet, basename="plan")
 router.register("plan-assignments", PlanAssignmentViewSet, basename="plan-assignment")
+router.register("leave", LeaveViewSet, basename="leave")
 router.register("repricings", ReleaseRepricingViewSet, basename="repricing")
 
 urlpatterns = [

@@ -14,13 +14,14 @@ from accounts.audit import Action, audit_record
 from rvuedge.api_schema import error_responses
 
 from .credit import CreditError, Line
-from .models import Case, ProcedureLog, ReleaseRepricing
+from .models import Case, Leave, ProcedureLog, ReleaseRepricing
 from .plans import CreditPlan, PlanAssignment
 from .selectors import procedure_logs_for, work_rvu_totals
 from .serializers import (
     CaseLineSerializer,
     CaseSerializer,
     CreditPlanSerializer,
+    LeaveSerializer,
     LogFilterSerializer,
     PlanAssignmentSerializer,
     PreviewResultSerializer,
@@ -371,3 +372,27 @@ class ReleaseRepricingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return ReleaseRepricing.objects.filter(user=self.request.user).select_related(
             "release", "previous_release"
         )
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: LeaveSerializer(many=True), **error_responses(401, 404)}),
+    create=extend_schema(responses={201: LeaveSerializer, **error_responses(400, 401, 415)}),
+    retrieve=extend_schema(responses={200: LeaveSerializer, **error_responses(401, 404)}),
+    update=extend_schema(responses={200: LeaveSerializer, **error_responses(400, 401, 404, 415)}),
+    partial_update=extend_schema(responses={200: LeaveSerializer, **error_responses(400, 401, 404, 415)}),
+    destroy=extend_schema(responses={204: None, **error_responses(401, 404)}),
+)
+class LeaveViewSet(viewsets.ModelViewSet):
+    """Your leave (vacation, conference, sick, parental, other): working days on leave are left
+    out of your benchmark pace, and planned leave out of the weeks left to reach your target.
+    Only the kind is kept, never a reason."""
+
+    serializer_class = LeaveSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Leave.objects.none()
+        return Leave.objects.filter(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.save(user=self.request.user)

@@ -34,7 +34,7 @@ from accounts.models import AuditEvent, Profile, Program, ProgramMembership, Use
 from accounts.services import program_create
 from benchmarks.models import BenchmarkPoint, BenchmarkSet
 from codes.models import Code, FeeScheduleRow, Release, ReleaseUpload
-from logs.models import Case, ProcedureLog, RecomputeRun, ReleaseRepricing
+from logs.models import Case, Leave, ProcedureLog, RecomputeRun, ReleaseRepricing
 from logs.plans import CreditPlan, PlanAssignment
 from logs.services import case_create, credit_plan_assign, procedure_log_create
 from tests.conftest import RELEASE_UPLOAD_PERMISSIONS, client_for
@@ -170,6 +170,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "api/v1/me/invitations/<pk>/accept/": ANSWER_INVITATION,
     "api/v1/me/invitations/<pk>/decline/": ANSWER_INVITATION,
     "api/v1/me/invitations/<pk>/withdraw/": ANSWER_INVITATION,
+    "api/v1/leave/": (Rule(SIGNED_IN),),
+    "api/v1/leave/<pk>/": (Rule(OWNER_ONLY, target="leave"),),
+    "api/v1/benchmarks/compare/": (Rule(SIGNED_IN),),
     "api/v1/benchmarks/sets/": (Rule(PUBLIC),),
     "api/v1/benchmarks/sets/<pk>/": (Rule(PUBLIC, target="benchmark_set"),),
     # The upload admin is read-only: uploads come from its own form or the API.
@@ -306,6 +309,7 @@ def create_owner_objects(owner: User, director: User) -> dict:
         "case": case,
         "plan": plan,
         "assignment": credit_plan_assign(user=owner, plan=plan, starts_on=SERVICE_DAY),
+        "leave": Leave.objects.create(user=owner, first_day=SERVICE_DAY, last_day=SERVICE_DAY),
         "profile": Profile.objects.create(user=owner, annual_wrvu_target=Decimal("98765.43")),
         "repricing": ReleaseRepricing.objects.create(
             user=owner,
@@ -358,6 +362,7 @@ def url_targets(owner: User, objects: dict, upload: ReleaseUpload) -> dict[str, 
         "case",
         "plan",
         "assignment",
+        "leave",
         "owner_program",
         "director_program",
         "membership",
@@ -429,6 +434,7 @@ def owner_rows(owner: User, *, session_key: str) -> dict[str, list]:
         "plans": CreditPlan.objects.filter(owner=owner),
         "plan assignments": PlanAssignment.objects.filter(Q(user=owner) | Q(plan__owner=owner)),
         "repricings": ReleaseRepricing.objects.filter(user=owner),
+        "leave": Leave.objects.filter(user=owner),
         "programs": Program.objects.filter(directors=owner),
         "program directors": Program.directors.through.objects.filter(program__directors=owner),
         "memberships": ProgramMembership.objects.filter(

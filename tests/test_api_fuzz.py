@@ -36,6 +36,7 @@ from accounts.models import ProgramMembership, User
 from accounts.services import program_create
 from benchmarks.models import BenchmarkSet
 from codes.models import Code, ReleaseUpload
+from logs.models import Leave
 from logs.plans import CreditPlan
 from logs.services import case_create, credit_plan_assign, procedure_log_create
 
@@ -50,6 +51,7 @@ PATH_TARGETS = {
     "cases": "case",
     "plans": "plan",
     "plan-assignments": "assignment",
+    "leave": "leave",
     "programs": "program",
     "me": "invitation",
     "release-uploads": "upload",
@@ -117,6 +119,7 @@ def path_targets(staff_user) -> dict[str, object]:
         "case": case.pk,
         "plan": plan.pk,
         "assignment": assignment.pk,
+        "leave": Leave.objects.create(user=staff_user, first_day=SERVICE_DAY, last_day=SERVICE_DAY).pk,
         "program": program_create(director=staff_user, name="Fuzz residency").pk,
         "invitation": invitation.pk,
         "upload": upload.pk,

@@ -274,7 +274,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # A log's setting and a profile's default setting share one list of choices.
-    "ENUM_NAME_OVERRIDES": {"SettingEnum": "logs.models.Setting"},
+    "ENUM_NAME_OVERRIDES": {
+        "SettingEnum": "logs.models.Setting",
+        "LeaveKindEnum": "logs.models.Leave.Kind",
+        "BenchmarkSetKindEnum": "benchmarks.models.BenchmarkSet.Kind",
+    },
 }
 
 # Celery: with no broker configured, tasks run in-process so nothing else is needed.

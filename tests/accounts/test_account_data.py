@@ -32,7 +32,7 @@ def test_a_new_account_has_an_empty_profile_with_sensible_defaults(owner_client)
         "career_stage": "", "specialty": "", "pgy": None, "program": None, "clinical_fte": "1.00",
         "annual_wrvu_target": None, "dollars_per_wrvu": None, "tier_threshold_wrvu": None,
         "dollars_per_wrvu_above_threshold": None, "conversion_factor_variant": "non_qp",
-        "default_setting": "facility", "time_zone": "UTC", "updated_at": None,
+        "default_setting": "facility", "time_zone": "UTC", "benchmark_set": None, "updated_at": None,
     }  # fmt: skip
 
 

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import User
+from accounts.models import AuditEvent, User
 from benchmarks.models import BenchmarkPoint, BenchmarkSet
 from benchmarks.selectors import benchmark_set_default
 from benchmarks.services import benchmark_set_build_bundled, benchmark_set_make_default
@@ -131,3 +131,16 @@ def test_staff_without_the_benchmark_permissions_cannot_change_the_default(clien
     )
 
     assert BenchmarkSet.objects.get(is_default=True) == sample_set
+
+
+def test_adding_a_set_and_changing_the_default_leave_an_audit_trail(sample_set, staff_client):
+    survey = licensed_set()
+    benchmark_set_make_default(benchmark_set=survey)
+
+    added = AuditEvent.objects.get(action=AuditEvent.Action.BENCHMARK_SET_ADDED)
+    made_default = AuditEvent.objects.get(action=AuditEvent.Action.BENCHMARK_DEFAULT)
+    assert added.detail | {"files": None} == {
+        "slug": "medicare-2012-sample-rvu26c", "kind": "public_data", "files": None, "specialties": 46,
+        "is_default": True,
+    }  # fmt: skip
+    assert made_default.detail == {"slug": "survey-2025"}

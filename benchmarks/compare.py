@@ -1,0 +1,310 @@
+"""A user's production set against a benchmark set, their own target, and (for trainees) their peers.
+
+The arithmetic lives in `pace`; this module gathers the inputs (credited wRVUs, leave, the
+profile) and picks the benchmark point, so that every figure of a comparison can be traced:
+each part carries a `method` sentence built from the very numbers it used.
+"""
+
+import datetime
+import statistics
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from accounts.models import Profile
+from accounts.services import profile_for
+from logs.selectors import leave_weekdays, work_rvu_by_user
+
+from .models import PERCENTILE_FIELDS, BenchmarkPoint, BenchmarkSet
+from .pace import Pace, Standing, TargetGap, annual_pace, standing, target_gap, working_days
+from .selectors import benchmark_set_default
+from .specialties import specialty_key
+
+MIN_PEERS = 5
+
+
+class ComparisonError(ValueError):
+    """A period that cannot be compared; the message says why, for the `from`/`to` fields."""
+
+
+@dataclass(frozen=True)
+class Period:
+    first: datetime.date
+    last: datetime.date  # the last day counted: the requested end, or today if that is sooner
+    working_days: int
+    leave_days: int
+
+    @property
+    def method(self) -> str:
+        return (
+            f"Monday to Friday from {self.first} to {self.last}: {self.working_days} working days, "
+            f"{self.leave_days} of them on logged leave. Public holidays count as working days."
+        )
+
+
+@dataclass(frozen=True)
+class BenchmarkStanding:
+    benchmark_set: BenchmarkSet
+    point: BenchmarkPoint
+    compared_pace: Decimal
+    standing: Standing
+
+    @property
+    def summary(self) -> str:
+        where = (
+            f"the {ordinal(self.standing.percentile)} percentile"
+            if self.standing.percentile is not None
+            else self.standing.position
+        )
+        return f"{where} of {self.point.specialty} in {self.benchmark_set.name}"
+
+    @property
+    def method(self) -> str:
+        points = ", ".join(f"{name} {getattr(self.point, name)}" for name in PERCENTILE_FIELDS)
+        return (
+            f"Your full-time-equivalent pace, {self.compared_pace} wRVUs a year, placed among "
+            f"{self.point.provider_count} providers' published points ({points}) by straight-line "
+            "interpolation between the two points around it; a pace outside p10 to p90 is stated as "
+            "below p10 or above p90, never extrapolated."
+        )
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    gap: TargetGap
+    work_rvu_year_to_date: Decimal
+    working_days_left: int
+
+    @property
+    def method(self) -> str:
+        return (
+            f"Target {self.gap.target} less your annual pace gives the projected shortfall (negative when "
+            f"ahead). The target less the {self.work_rvu_year_to_date} wRVUs credited this year, spread "
+            f"over the {self.working_days_left} working days left after leave (5 a week), gives the wRVUs "
+            "a week still needed."
+        )
+
+
+@dataclass(frozen=True)
+class PeerStanding:
+    peer_count: int
+    median_pace: Decimal
+    percent_below_you: int
+    cohort: str
+
+    @property
+    def method(self) -> str:
+        return (
+            f"The full-time-equivalent paces of the {self.peer_count} other {self.cohort} on RVU Edge "
+            "who logged in the same period, each worked out as yours is. Only these totals are shown, "
+            f"and only when at least {MIN_PEERS} peers contribute; you are not counted among them."
+        )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    period: Period
+    work_rvu: Decimal
+    pace: Pace
+    clinical_fte: Decimal
+    specialty: str
+    benchmark_set: BenchmarkSet | None
+    benchmark: BenchmarkStanding | None
+    benchmark_unavailable: str
+    target: TargetProgress | None
+    target_unavailable: str
+    peers: PeerStanding | None
+    peers_unavailable: str
+
+    @property
+    def pace_method(self) -> str:
+        pace = self.pace
+        return (
+            f"{pace.work_rvu} wRVUs over {pace.days_worked} working days worked, times the "
+            f"{pace.days_in_year} working days of {self.period.last.year} less that year's logged leave, "
+            f"gives {pace.annual} a year; divided by your clinical FTE {self.clinical_fte}, "
+            f"{pace.full_time_equivalent} for a full-time post."
+        )
+
+
+def compare_user(
+    *,
+    user,
+    first: datetime.date | None = None,
+    last: datetime.date | None = None,
+    benchmark_set: BenchmarkSet | None = None,
+) -> Comparison:
+    """Compare `user` over `first`..`last` (default: this year to date, in their time zone)."""
+    profile = profile_for(user)
+    first, last = _period_bounds(profile, first, last)
+    pace, period = _pace_of(profile, first, last)
+    chosen_set = benchmark_set or profile.benchmark_set or benchmark_set_default()
+    benchmark, benchmark_unavailable = _benchmark_standing(profile, pace, chosen_set)
+    target, target_unavailable = _target_progress(profile, last)
+    peers, peers_unavailable = _peer_standing(profile, pace, first, last)
+    return Comparison(
+        period=period,
+        work_rvu=pace.work_rvu,
+        pace=pace,
+        clinical_fte=profile.clinical_fte,
+        specialty=profile.specialty,
+        benchmark_set=chosen_set,
+        benchmark=benchmark,
+        benchmark_unavailable=benchmark_unavailable,
+        target=target,
+        target_unavailable=target_unavailable,
+        peers=peers,
+        peers_unavailable=peers_unavailable,
+    )
+
+
+def _period_bounds(profile: Profile, first, last) -> tuple[datetime.date, datetime.date]:
+    today = profile.today()
+    last = min(last or today, today)  # days still to come have earned nothing yet
+    first = first or datetime.date(last.year, 1, 1)
+    if first > last:
+        raise ComparisonError(f"The period must start on or before {last} (today, or the end you gave).")
+    if first.year != last.year:
+        raise ComparisonError(
+            "A comparison covers one calendar year: make from and to fall in the same year."
+        )
+    return first, last
+
+
+def _pace_of(profile: Profile, first: datetime.date, last: datetime.date) -> tuple[Pace, Period]:
+    user_id = profile.user_id
+    work_rvu = work_rvu_by_user(user_ids=[user_id], first=first, last=last)[user_id]
+    leave = _leave_split(user_id, first, last)
+    pace = annual_pace(
+        work_rvu=work_rvu,
+        first=first,
+        last=last,
+        clinical_fte=profile.clinical_fte,
+        leave_days_so_far=leave.in_period,
+        leave_days_in_year=leave.in_year,
+    )
+    return pace, Period(first, last, working_days(first, last), leave.in_period)
+
+
+@dataclass(frozen=True)
+class _LeaveDays:
+    in_period: int
+    in_year: int
+    after_period: int
+
+
+def _leave_split(user_id: int, first: datetime.date, last: datetime.date) -> _LeaveDays:
+    year_first, year_last = datetime.date(last.year, 1, 1), datetime.date(last.year, 12, 31)
+    days = leave_weekdays(user_ids=[user_id], first=year_first, last=year_last)[user_id]
+    return _LeaveDays(
+        in_period=sum(1 for day in days if first <= day <= last),
+        in_year=len(days),
+        after_period=sum(1 for day in days if day > last),
+    )
+
+
+def _benchmark_standing(
+    profile: Profile, pace: Pace, benchmark_set: BenchmarkSet | None
+) -> tuple[BenchmarkStanding | None, str]:
+    if benchmark_set is None:
+        return None, "No benchmark set has been built or imported yet."
+    if not profile.specialty:
+        return None, "Set your specialty in your profile to be compared with it."
+    point = benchmark_point_for(benchmark_set, profile)
+    if point is None:
+        return None, f"{benchmark_set.name} publishes no figures for {profile.specialty}."
+    if not pace.days_worked:
+        return None, "No working day of the period has passed yet, so there is no pace to compare."
+    points = {int(name[1:]): getattr(point, name) for name in PERCENTILE_FIELDS}
+    where = standing(pace.full_time_equivalent, points)
+    return BenchmarkStanding(benchmark_set, point, pace.full_time_equivalent, where), ""
+
+
+def benchmark_point_for(benchmark_set: BenchmarkSet, profile: Profile) -> BenchmarkPoint | None:
+    """The set's national point for the profile's specialty: for its career stage if the set has one."""
+    wanted = specialty_key(profile.specialty)
+    national = [
+        point for point in benchmark_set.points.filter(region="") if specialty_key(point.specialty) == wanted
+    ]
+    stage = profile.get_career_stage_display().casefold() if profile.career_stage else ""
+    for point in national:
+        if stage and point.career_stage.casefold() == stage:
+            return point
+    return next((point for point in national if not point.career_stage), None)
+
+
+def _target_progress(profile: Profile, last: datetime.date) -> tuple[TargetProgress | None, str]:
+    if profile.annual_wrvu_target is None:
+        return None, "Set an annual wRVU target in your profile to see how far you are from it."
+    year_pace, _ = _pace_of(profile, datetime.date(last.year, 1, 1), last)
+    leave = _leave_split(profile.user_id, datetime.date(last.year, 1, 1), last)
+    gap = target_gap(
+        target=profile.annual_wrvu_target, pace=year_pace, last=last, leave_days_left=leave.after_period
+    )
+    days_left = working_days(last + datetime.timedelta(days=1), datetime.date(last.year, 12, 31))
+    return TargetProgress(gap, year_pace.work_rvu, max(days_left - leave.after_period, 0)), ""
+
+
+def _peer_standing(
+    profile: Profile, pace: Pace, first: datetime.date, last: datetime.date
+) -> tuple[PeerStanding | None, str]:
+    if not profile.is_trainee:
+        return None, "Peer comparison is for students, residents and fellows."
+    if not profile.specialty or (profile.career_stage in Profile.PGY_STAGES and profile.pgy is None):
+        return None, "Set your specialty (and PGY, for residents and fellows) to be compared with peers."
+    peer_paces = _peer_paces(profile, first, last)
+    if len(peer_paces) < MIN_PEERS:
+        return None, f"Fewer than {MIN_PEERS} peers in your specialty and year have logged in this period."
+    mine = pace.full_time_equivalent
+    below = (
+        sum(1 for value in peer_paces if value < mine) + sum(1 for value in peer_paces if value == mine) / 2
+    )
+    return (
+        PeerStanding(
+            peer_count=len(peer_paces),
+            median_pace=Decimal(statistics.median(peer_paces)).quantize(Decimal("1"), ROUND_HALF_UP),
+            percent_below_you=round(100 * below / len(peer_paces)),
+            cohort=_cohort_name(profile),
+        ),
+        "",
+    )
+
+
+def _peer_paces(profile: Profile, first: datetime.date, last: datetime.date) -> list[Decimal]:
+    peers = {
+        peer.user_id: peer
+        for peer in Profile.objects.filter(
+            specialty=profile.specialty,
+            career_stage=profile.career_stage,
+            pgy=profile.pgy,
+            user__is_active=True,
+        ).exclude(user_id=profile.user_id)
+    }
+    earned = work_rvu_by_user(user_ids=list(peers), first=first, last=last, only_with_logs=True)
+    year = datetime.date(last.year, 1, 1), datetime.date(last.year, 12, 31)
+    leave = leave_weekdays(user_ids=list(earned), first=year[0], last=year[1])
+    paces = []
+    for user_id, work_rvu in earned.items():
+        days = leave[user_id]
+        pace = annual_pace(
+            work_rvu=work_rvu,
+            first=first,
+            last=last,
+            clinical_fte=peers[user_id].clinical_fte,
+            leave_days_so_far=sum(1 for day in days if first <= day <= last),
+            leave_days_in_year=len(days),
+        )
+        paces.append(pace.full_time_equivalent)
+    return paces
+
+
+def _cohort_name(profile: Profile) -> str:
+    stage = profile.get_career_stage_display().casefold()
+    year = f" PGY-{profile.pgy}" if profile.pgy else ""
+    return f"{profile.specialty}{year} {stage}s"
+
+
+def ordinal(value: Decimal) -> str:
+    """47.3 → '47th'; percentiles are read as whole numbers."""
+    whole = int(value.quantize(Decimal("1"), ROUND_HALF_UP))
+    suffix = "th" if 10 <= whole % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(whole % 10, "th")
+    return f"{whole}{suffix}"
