@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from logs.models import Case, ProcedureLog
+from logs.models import Case, Leave, ProcedureLog
 from logs.plans import CreditPlan, PlanAssignment
 
 from .audit import Action, audit_record
@@ -57,6 +57,7 @@ def account_export(*, user: User, request: HttpRequest) -> dict:
         ),
         "credit_plans": list(CreditPlan.objects.filter(owner=user).values()),
         "plan_assignments": list(PlanAssignment.objects.filter(user=user).values("plan_id", "starts_on")),
+        "leave": list(Leave.objects.filter(user=user).values("first_day", "last_day", "kind")),
         "program_memberships": list(
             ProgramMembership.objects.filter(trainee=user).values("program__name", "status", "responded_at")
         ),
@@ -82,8 +83,8 @@ def _export_logs(user: User):
 
 
 def _profile_data(profile: Profile) -> dict:
-    fields = [field.name for field in Profile._meta.concrete_fields if field.name not in ("id", "user")]
-    return {field: getattr(profile, field) for field in fields}
+    fields = [field for field in Profile._meta.concrete_fields if field.name not in ("id", "user")]
+    return {field.name: field.value_from_object(profile) for field in fields}  # a foreign key as its id
 
 
 def _csv_cell(value) -> str:

@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import AuditEvent, Profile
+from benchmarks.models import BenchmarkSet
 from codes.models import Code
-from logs.models import Case, ProcedureLog
+from logs.models import Case, Leave, ProcedureLog
 from logs.services import procedure_log_create
 
 DAY = datetime.date(2026, 8, 3)
@@ -91,6 +92,25 @@ def test_the_export_holds_the_users_logs_and_nobody_elses(owner, other_user, own
         ("27447", "left knee", "19.11")
     ]
     assert AuditEvent.objects.filter(actor=owner, action="data_exported", detail__format="json").exists()
+
+
+def test_the_export_holds_the_users_leave_and_chosen_benchmark_set(owner, owner_client):
+    chosen = BenchmarkSet.objects.create(
+        name="Survey",
+        slug="survey",
+        kind="licensed",
+        source="A survey",
+        year=2025,
+        method="-",
+        licence_note="-",
+    )
+    Profile.objects.create(user=owner, benchmark_set=chosen)
+    Leave.objects.create(user=owner, first_day=DAY, last_day=DAY, kind=Leave.Kind.CONFERENCE)
+
+    data = owner_client.get("/api/v1/me/export/").json()
+
+    assert data["profile"]["benchmark_set"] == chosen.pk
+    assert data["leave"] == [{"first_day": "2026-08-03", "last_day": "2026-08-03", "kind": "conference"}]
 
 
 def test_the_csv_export_has_a_line_per_log_and_defuses_spreadsheet_formulas(owner, owner_client):
