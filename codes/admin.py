@@ -9,7 +9,16 @@ from rvuedge.admin import ReadOnlyAdmin  # catalog data changes only through che
 
 from .diff import release_diff
 from .importing.errors import ReleaseFileError
-from .models import RELEASE_NAME_VALIDATOR, Code, FeeScheduleRow, Release, ReleaseUpload
+from .models import (
+    RELEASE_NAME_VALIDATOR,
+    Code,
+    FeeScheduleRow,
+    HcpcsCode,
+    HcpcsFile,
+    HcpcsModifier,
+    Release,
+    ReleaseUpload,
+)
 
 DIFF_ROWS_SHOWN = 500
 
@@ -128,3 +137,42 @@ class ReleaseUploadAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "state", "release", "progress_stage", "progress_done", "progress_total"]
     list_filter = ["state"]
     readonly_fields = [field.name for field in ReleaseUpload._meta.fields]
+
+
+@admin.register(HcpcsFile)
+class HcpcsFileAdmin(ReadOnlyAdmin):
+    """HCPCS files come in through `manage.py import_hcpcs`, checked; here they are only shown."""
+
+    list_display = [
+        "effective_on",
+        "records_file_name",
+        "record_count",
+        "code_count",
+        "modifier_count",
+        "imported_at",
+    ]
+    readonly_fields = [field.name for field in HcpcsFile._meta.fields]
+
+
+@admin.register(HcpcsCode)
+class HcpcsCodeAdmin(ReadOnlyAdmin):
+    list_display = [
+        "code",
+        "short_description",
+        "coverage_code",
+        "betos",
+        "terminated_on",
+        "action_code",
+        "file",
+    ]
+    list_filter = ["coverage_code", "action_code", "file"]
+    list_select_related = ["file"]
+    search_fields = ["code__code", "short_description", "long_description"]
+    show_full_result_count = False
+
+
+@admin.register(HcpcsModifier)
+class HcpcsModifierAdmin(ReadOnlyAdmin):
+    list_display = ["modifier", "short_description", "coverage_code", "terminated_on", "file"]
+    list_select_related = ["file"]
+    search_fields = ["modifier", "short_description", "long_description"]

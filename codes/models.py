@@ -11,8 +11,10 @@ import re
 import uuid
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 
 QUARTER_EFFECTIVE_MONTH = {"A": 1, "B": 4, "C": 7, "D": 10}
 
@@ -57,10 +59,14 @@ def words_for_search(description: str) -> str:
     ("% est%" finds "Office o/p est", not "testing"), which is far cheaper than
     case-insensitive matching against every separator.
     """
-    words = f" {WORD_SEPARATORS.sub(' ', description.lower()).strip()} "
     # A few letters grow when lower-cased (İ becomes i and a combining dot), so a
     # 100-character description can outgrow the column; its last words then go unsearched.
-    return words[:SEARCH_TEXT_MAX_LENGTH]
+    return all_words_for_search(description)[:SEARCH_TEXT_MAX_LENGTH]
+
+
+def all_words_for_search(text: str) -> str:
+    """words_for_search without its length limit, for long descriptions kept as text."""
+    return f" {WORD_SEPARATORS.sub(' ', text.lower()).strip()} "
 
 
 RELEASE_NAME_VALIDATOR = RegexValidator(
@@ -290,3 +296,185 @@ class ReleaseUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.state})"
+
+
+class HcpcsFile(models.Model):
+    """One CMS alpha-numeric HCPCS file (HCPCS Level II), e.g. the January 2026 one.
+
+    CMS publishes it every quarter as a ZIP holding the same records as fixed-width
+    TXT and XLSX. It describes codes (long and short descriptions, coverage, BETOS,
+    dates) but values none: work RVUs come from the fee schedule releases only.
+    """
+
+    name = models.CharField(max_length=255, help_text="The file the admin imported, e.g. the CMS ZIP.")
+    records_file_name = models.CharField(
+        max_length=300,
+        help_text="The file the records were read from, e.g. …zip/HCPC2026_JAN_ANWEB_01122026.txt.",
+    )
+    year = models.PositiveSmallIntegerField()
+    effective_on = models.DateField(help_text="First day of the quarter the file is for.")
+    version = models.CharField(
+        max_length=20, blank=True, help_text="What CMS appends to the name: a date (01122026) or v3."
+    )
+    sha256 = models.CharField(
+        max_length=64, unique=True, help_text="Of the file imported: the same file is a no-op."
+    )
+    record_count = models.PositiveIntegerField(help_text="Records (TXT) or rows (XLSX, CSV) read.")
+    code_count = models.PositiveIntegerField()
+    modifier_count = models.PositiveIntegerField()
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"HCPCS {self.effective_on:%Y-%m} ({self.records_file_name})"
+
+
+class HcpcsEntry(models.Model):
+    """What the HCPCS file says of a code or a modifier, from the newest file listing it."""
+
+    file = models.ForeignKey(HcpcsFile, on_delete=models.PROTECT, related_name="+")
+    source_line = models.PositiveIntegerField(help_text="Line (or spreadsheet row) of its first record.")
+    long_description = models.TextField(help_text="Joined from the continuation records, spaces collapsed.")
+    short_description = models.CharField(max_length=28, blank=True)
+    coverage_code = models.CharField(
+        max_length=1,
+        blank=True,
+        help_text="C carrier judgment, D special coverage instructions, I not payable by Medicare, "
+        "M non-covered by Medicare, S non-covered by Medicare statute.",
+    )
+    processing_note = models.CharField(max_length=4, blank=True)
+    added_on = models.DateField(null=True, blank=True)
+    action_effective_on = models.DateField(null=True, blank=True)
+    terminated_on = models.DateField(
+        null=True, blank=True, help_text="The last date of service the code may be used for."
+    )
+    action_code = models.CharField(
+        max_length=1, blank=True, help_text="The latest change CMS made (A added, D discontinued, N none, …)."
+    )
+
+    class Meta:
+        abstract = True
+
+    def is_terminated_on(self, day: datetime.date) -> bool:
+        return self.terminated_on is not None and self.terminated_on < day
+
+    @property
+    def is_terminated(self) -> bool:
+        """Terminated as of today: CMS keeps a terminated code in its files for a while."""
+        return self.is_terminated_on(timezone.localdate())
+
+
+class HcpcsCode(HcpcsEntry):
+    """A HCPCS Level II code as the newest HCPCS file describes it."""
+
+    code = models.OneToOneField(
+        Code, primary_key=True, on_delete=models.CASCADE, db_column="code", related_name="hcpcs"
+    )
+    pricing_indicators = models.CharField(
+        max_length=11, blank=True, help_text="One to four two-digit Part B pricing indicators, e.g. '11 13'."
+    )
+    multiple_pricing_indicator = models.CharField(max_length=1, blank=True)
+    betos = models.CharField(max_length=3, blank=True, help_text="Berenson-Eggers type of service, e.g. Z2.")
+    type_of_service = models.CharField(
+        max_length=9, blank=True, help_text="One to five one-character CMS type-of-service codes, e.g. '1 P'."
+    )
+    search_text = models.TextField(
+        editable=False, help_text="The long description as search matches it; see all_words_for_search."
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "HCPCS code"
+
+    def __str__(self) -> str:
+        return f"{self.code_id} {self.short_description}"
+
+
+class HcpcsModifier(HcpcsEntry):
+    """A modifier the HCPCS file lists (its records 7 and 8), e.g. RT or AS."""
+
+    modifier = models.CharField(primary_key=True, max_length=2)
+
+    class Meta:
+        ordering = ["modifier"]
+        verbose_name = "HCPCS modifier"
+
+    def __str__(self) -> str:
+        return f"{self.modifier} {self.short_description}"
+
+
+class CuratedCodeText(models.Model):
+    """What editors write about a code where the CMS files are silent: other names, a plain-language
+    line, the clinical context, the specialties that use it, and extra questions and answers.
+
+    Each save keeps the previous text as a `CuratedCodeTextRevision`, so the admin shows who
+    changed what and when, and any version can be read back.
+    """
+
+    code = models.OneToOneField(
+        Code, primary_key=True, on_delete=models.CASCADE, db_column="code", related_name="curated"
+    )
+    synonyms = models.JSONField(
+        default=list, blank=True, help_text='Other names people search by, e.g. "TKA".'
+    )
+    plain_language = models.CharField(
+        max_length=300, blank=True, help_text="One line a patient would understand."
+    )
+    clinical_context = models.TextField(blank=True, help_text="When and why clinicians use the code.")
+    specialties = models.JSONField(default=list, blank=True, help_text="Specialties that use it, most first.")
+    questions = models.JSONField(
+        default=list, blank=True, help_text='Extra questions and answers: [{"question": …, "answer": …}].'
+    )
+    search_text = models.TextField(
+        editable=False, help_text="Synonyms and the plain-language line as search matches them."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "curated code text"
+
+    def __str__(self) -> str:
+        return f"curated text of {self.code_id}"
+
+    def save(self, *args, **kwargs):
+        self.search_text = all_words_for_search(" ".join([*self.synonyms, self.plain_language]))
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if not all(isinstance(name, str) and name.strip() for name in self.synonyms):
+            raise ValidationError({"synonyms": "List each synonym as text."})
+        if not all(isinstance(name, str) and name.strip() for name in self.specialties):
+            raise ValidationError({"specialties": "List each specialty as text."})
+        for item in self.questions:
+            if not (isinstance(item, dict) and set(item) == {"question", "answer"} and all(item.values())):
+                raise ValidationError(
+                    {"questions": "Each entry needs a question and its answer, both filled."}
+                )
+
+    def snapshot(self) -> dict:
+        return {name: getattr(self, name) for name in CURATED_FIELDS}
+
+
+CURATED_FIELDS = ("synonyms", "plain_language", "clinical_context", "specialties", "questions")
+
+
+class CuratedCodeTextRevision(models.Model):
+    """One saved version of a code's curated text."""
+
+    text = models.ForeignKey(CuratedCodeText, on_delete=models.CASCADE, related_name="revisions")
+    content = models.JSONField(help_text="The curated fields as saved.")
+    saved_at = models.DateTimeField(auto_now_add=True)
+    saved_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-saved_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.text_id} as saved {self.saved_at:%Y-%m-%d %H:%M}"

@@ -17,7 +17,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Length
 
-from .models import PAID_STATUS_CODES, Code, FeeScheduleRow, Release, words_for_search
+from .models import PAID_STATUS_CODES, Code, FeeScheduleRow, HcpcsCode, Release, words_for_search
 
 SEARCH_TOKEN = re.compile(r"[0-9A-Za-z]+")
 MAX_SEARCH_TOKENS = 12
@@ -37,16 +37,24 @@ def code_search(*, query: str, release: Release | None) -> QuerySet[Code]:
     """Codes matching a code, a code prefix ("2744") or words ("knee arthroplasty").
 
     Every word must match, either as the start of the code or inside the
-    description. Exact codes come first, then code prefixes in code order, then
-    descriptions that hold the phrase: codes Medicare pays (status A, R, T)
-    before the rest, shortest (most specific) description first.
+    description (for a HCPCS code, its short or long one). Exact codes come
+    first, then code prefixes in code order, then descriptions that hold the
+    phrase: codes Medicare pays (status A, R, T) before the rest, shortest (most
+    specific) description first.
     """
     tokens = SEARCH_TOKEN.findall(query)[:MAX_SEARCH_TOKENS]
     codes = with_current_values(Code.objects.all(), release)
     if not tokens:
         return codes.none()
     for token in tokens:
-        codes = codes.filter(Q(code__startswith=token.upper()) | Q(search_text__contains=f" {token.lower()}"))
+        word = f" {token.lower()}"
+        # HCPCS codes are found by the words of their long description too, which outgrows
+        # Code.search_text (S9381 is "Hit high risk/escort" there, "…extra protection…" here).
+        codes = codes.filter(
+            Q(code__startswith=token.upper())
+            | Q(search_text__contains=word)
+            | Q(hcpcs__search_text__contains=word)
+        )
     phrase = words_for_search(query)
     code_like = tokens[0].upper()
     codes = codes.annotate(
@@ -55,6 +63,7 @@ def code_search(*, query: str, release: Release | None) -> QuerySet[Code]:
             When(code__startswith=code_like, then=Value(Rank.CODE_PREFIX)),
             When(search_text__startswith=phrase.rstrip(), then=Value(Rank.DESCRIPTION_STARTS_WITH_PHRASE)),
             When(search_text__contains=phrase.rstrip(), then=Value(Rank.DESCRIPTION_HAS_PHRASE)),
+            When(hcpcs__search_text__contains=phrase.rstrip(), then=Value(Rank.DESCRIPTION_HAS_PHRASE)),
             default=Value(Rank.DESCRIPTION_HAS_WORDS),
             output_field=IntegerField(),
         ),
@@ -100,3 +109,8 @@ def code_rows_on(*, code: Code, day: datetime.date) -> tuple[Release | None, lis
 
 def find_code(text: str) -> Code | None:
     return Code.objects.filter(code=text.strip().upper()).first()
+
+
+def hcpcs_details(code: Code) -> HcpcsCode | None:
+    """What the newest HCPCS file says of the code, if any lists it."""
+    return HcpcsCode.objects.select_related("file").filter(code=code).first()

@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
+from .importing.hcpcs_layout import COVERAGE_MEANINGS
 from .indicators import global_days_meaning, status_meaning
-from .models import Code, FeeScheduleRow, Release, ReleaseUpload
+from .models import Code, FeeScheduleRow, HcpcsCode, Release, ReleaseUpload
 
 
 class ReleaseSummarySerializer(serializers.ModelSerializer):
@@ -47,9 +48,37 @@ class FeeScheduleRowSerializer(serializers.ModelSerializer):
         return global_days_meaning(row.global_days)
 
 
+class HcpcsDetailsSerializer(serializers.ModelSerializer):
+    coverage_meaning = serializers.SerializerMethodField()
+    is_terminated = serializers.BooleanField(
+        read_only=True, help_text="Past its termination date (the last date of service it may be used for)."
+    )
+    file = serializers.CharField(source="file.records_file_name", help_text="The HCPCS file it comes from.")
+    file_effective_on = serializers.DateField(source="file.effective_on")
+
+    class Meta:
+        model = HcpcsCode
+        exclude = ["code", "search_text", "source_line"]
+
+    def get_coverage_meaning(self, details: HcpcsCode) -> str:
+        return COVERAGE_MEANINGS.get(details.coverage_code, "")
+
+
 class CodeDetailSerializer(serializers.Serializer):
     code = serializers.CharField()
     description = serializers.CharField()
+    kind = serializers.CharField(
+        help_text="Read from the code itself: cpt_category_1, cpt_category_2, cpt_category_3, cpt_pla, "
+        "cpt_maaa, hcpcs_level_2 or unknown."
+    )
+    kind_name = serializers.CharField()
+    section = serializers.CharField(
+        allow_blank=True, help_text="CPT Category I section (em, surgery, …) or HCPCS Level II letter."
+    )
+    section_name = serializers.CharField(allow_blank=True)
+    hcpcs = HcpcsDetailsSerializer(
+        allow_null=True, help_text="What the CMS HCPCS file says of a HCPCS Level II code; null for others."
+    )
     date = serializers.DateField(help_text="Date of service the values apply to.")
     release = ReleaseSummarySerializer(allow_null=True)
     rows = FeeScheduleRowSerializer(

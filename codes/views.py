@@ -1,3 +1,5 @@
+import dataclasses
+
 from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import (
@@ -20,9 +22,10 @@ from rvuedge.celery import run_or_queue
 
 from .diff import release_diff
 from .importing.errors import ReleaseFileError
+from .kinds import code_kind
 from .models import Code, Release, ReleaseUpload
 from .permissions import CanImportReleases
-from .selectors import code_rows_on, code_search, find_code
+from .selectors import code_rows_on, code_search, find_code, hcpcs_details
 from .serializers import (
     CodeDateQuerySerializer,
     CodeDetailSerializer,
@@ -71,6 +74,8 @@ class CodeViewSet(viewsets.GenericViewSet):
         detail = {
             "code": found.code,
             "description": found.description,
+            **dataclasses.asdict(code_kind(found.code)),
+            "hcpcs": hcpcs_details(found),
             "date": day,
             "release": release,
             "rows": rows,

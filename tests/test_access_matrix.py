@@ -33,7 +33,7 @@ from rest_framework.test import APIClient
 from accounts.models import AuditEvent, Profile, Program, ProgramMembership, User
 from accounts.services import program_create
 from benchmarks.models import BenchmarkPoint, BenchmarkSet
-from codes.models import Code, FeeScheduleRow, Release, ReleaseUpload
+from codes.models import Code, FeeScheduleRow, HcpcsCode, HcpcsFile, HcpcsModifier, Release, ReleaseUpload
 from logs.models import Case, Leave, ProcedureLog, RecomputeRun, ReleaseRepricing
 from logs.plans import CreditPlan, PlanAssignment
 from logs.services import case_create, credit_plan_assign, procedure_log_create
@@ -403,9 +403,24 @@ def admin_objects(owner: User, objects: dict, upload: ReleaseUpload) -> dict[str
         "codes/code": "99213",
         "codes/feeschedulerow": FeeScheduleRow.objects.filter(release=release, code_id="99213").first().pk,
         "codes/releaseupload": upload.pk,
+        **hcpcs_admin_objects(),
         "logs/recomputerun": RecomputeRun.objects.first().pk,
         "r": objects["log"].pk,  # admin/r/<content_type_id>/<object_id>/: a log's "view on site"
         "benchmarks/benchmarkset": public_benchmark_set().pk,
+    }
+
+
+def hcpcs_admin_objects() -> dict[str, object]:
+    """A HCPCS file with one code and one modifier, for the HCPCS admin pages."""
+    hcpcs_file = HcpcsFile.objects.create(
+        name="hcpcs.txt", records_file_name="hcpcs.txt", year=2026, effective_on=datetime.date(2026, 1, 1),
+        sha256="0" * 64, record_count=2, code_count=1, modifier_count=1,
+    )  # fmt: skip
+    entry = {"file": hcpcs_file, "source_line": 1, "long_description": "Complex e/m visit add on"}
+    return {
+        "codes/hcpcsfile": hcpcs_file.pk,
+        "codes/hcpcscode": HcpcsCode.objects.create(code_id="G2211", **entry).pk,
+        "codes/hcpcsmodifier": HcpcsModifier.objects.create(modifier="AS", **entry).pk,
     }
 
 
