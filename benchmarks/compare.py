@@ -10,6 +10,9 @@ import statistics
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from allauth.account.models import EmailAddress
+from django.db.models import Exists, OuterRef
+
 from accounts.models import Profile
 from accounts.services import profile_for
 from logs.selectors import leave_weekdays, work_rvu_by_user
@@ -71,21 +74,44 @@ class BenchmarkStanding:
 @dataclass(frozen=True)
 class TargetProgress:
     gap: TargetGap
+    year_pace: Decimal  # the annual pace from January 1 to the period's end, which the shortfall uses
     work_rvu_year_to_date: Decimal
     working_days_left: int
 
     @property
+    def still_needed(self) -> Decimal:
+        return max(self.gap.target - self.work_rvu_year_to_date, Decimal("0.00"))
+
+    @property
+    def needed_per_week(self) -> Decimal | None:
+        """None when wRVUs are still needed but no working day is left to earn them in."""
+        if self.still_needed and not self.working_days_left:
+            return None
+        return self.gap.needed_per_week
+
+    @property
     def method(self) -> str:
-        return (
-            f"Target {self.gap.target} less your annual pace gives the projected shortfall (negative when "
-            f"ahead). The target less the {self.work_rvu_year_to_date} wRVUs credited this year, spread "
-            f"over the {self.working_days_left} working days left after leave (5 a week), gives the wRVUs "
-            "a week still needed."
+        shortfall = (
+            f"Target {self.gap.target} less your annual pace from January 1, {self.year_pace} wRVUs, gives "
+            "the projected shortfall (negative when ahead). "
+        )
+        if self.needed_per_week is None:
+            return shortfall + (
+                f"No working day is left in the year after leave, so the {self.still_needed} wRVUs still "
+                "short of the target cannot be spread over any week."
+            )
+        return shortfall + (
+            f"The target less the {self.work_rvu_year_to_date} wRVUs credited this year, spread over the "
+            f"{self.working_days_left} working days left after leave (5 a week), gives the wRVUs a week "
+            "still needed."
         )
 
 
 @dataclass(frozen=True)
 class PeerStanding:
+    first: datetime.date
+    last: datetime.date
+    compared_pace: Decimal
     peer_count: int
     median_pace: Decimal
     percent_below_you: int
@@ -95,8 +121,11 @@ class PeerStanding:
     def method(self) -> str:
         return (
             f"The full-time-equivalent paces of the {self.peer_count} other {self.cohort} on RVU Edge "
-            "who logged in the same period, each worked out as yours is. Only these totals are shown, "
-            f"and only when at least {MIN_PEERS} peers contribute; you are not counted among them."
+            f"who logged from {self.first} to {self.last}, each worked out as yours is ({self.compared_pace} "
+            "over the same days). Peers are compared over the whole calendar months of your period only, "
+            "so that moving its ends by a day cannot single out one peer's logs. Only these totals are "
+            f"shown, and only when at least {MIN_PEERS} peers with a working day off leave contribute; "
+            "you are not counted among them."
         )
 
 
@@ -140,7 +169,7 @@ def compare_user(
     chosen_set = benchmark_set or profile.benchmark_set or benchmark_set_default()
     benchmark, benchmark_unavailable = _benchmark_standing(profile, pace, chosen_set)
     target, target_unavailable = _target_progress(profile, last)
-    peers, peers_unavailable = _peer_standing(profile, pace, first, last)
+    peers, peers_unavailable = _peer_standing(profile, first, last)
     return Comparison(
         period=period,
         work_rvu=pace.work_rvu,
@@ -241,32 +270,63 @@ def _target_progress(profile: Profile, last: datetime.date) -> tuple[TargetProgr
         target=profile.annual_wrvu_target, pace=year_pace, last=last, leave_days_left=leave.after_period
     )
     days_left = working_days(last + datetime.timedelta(days=1), datetime.date(last.year, 12, 31))
-    return TargetProgress(gap, year_pace.work_rvu, max(days_left - leave.after_period, 0)), ""
+    progress = TargetProgress(
+        gap=gap,
+        year_pace=year_pace.annual,
+        work_rvu_year_to_date=year_pace.work_rvu,
+        working_days_left=max(days_left - leave.after_period, 0),
+    )
+    return progress, ""
 
 
 def _peer_standing(
-    profile: Profile, pace: Pace, first: datetime.date, last: datetime.date
+    profile: Profile, first: datetime.date, last: datetime.date
 ) -> tuple[PeerStanding | None, str]:
     if not profile.is_trainee:
         return None, "Peer comparison is for students, residents and fellows."
     if not profile.specialty or (profile.career_stage in Profile.PGY_STAGES and profile.pgy is None):
         return None, "Set your specialty (and PGY, for residents and fellows) to be compared with peers."
-    peer_paces = _peer_paces(profile, first, last)
+    months = whole_months(first, last)
+    if months is None:
+        return None, "Peers are compared over whole calendar months, and your period holds none yet."
+    pace, _ = _pace_of(profile, *months)
+    if not pace.days_worked:
+        return None, "You have no working day off leave in these months, so there is no pace to compare."
+    peer_paces = _peer_paces(profile, *months)
     if len(peer_paces) < MIN_PEERS:
         return None, f"Fewer than {MIN_PEERS} peers in your specialty and year have logged in this period."
     mine = pace.full_time_equivalent
-    below = (
-        sum(1 for value in peer_paces if value < mine) + sum(1 for value in peer_paces if value == mine) / 2
-    )
     return (
         PeerStanding(
+            first=months[0],
+            last=months[1],
+            compared_pace=mine,
             peer_count=len(peer_paces),
-            median_pace=Decimal(statistics.median(peer_paces)).quantize(Decimal("1"), ROUND_HALF_UP),
-            percent_below_you=round(100 * below / len(peer_paces)),
+            median_pace=statistics.median(peer_paces).quantize(Decimal("1"), ROUND_HALF_UP),
+            percent_below_you=percent_below(mine, peer_paces),
             cohort=_cohort_name(profile),
         ),
         "",
     )
+
+
+def whole_months(first: datetime.date, last: datetime.date) -> tuple[datetime.date, datetime.date] | None:
+    """The first and last day of the calendar months lying wholly within first..last, if any.
+
+    Peer figures move only month by month: were they worked out over any days, comparing two
+    periods a day apart would give away the logs of a peer who logged on that day alone.
+    """
+    day = datetime.timedelta(days=1)
+    start = first if first.day == 1 else (first.replace(day=28) + 4 * day).replace(day=1)
+    end = last if (last + day).day == 1 else last.replace(day=1) - day
+    return (start, end) if start <= end else None
+
+
+def percent_below(mine: Decimal, paces: list[Decimal]) -> int:
+    """The share of `paces` below `mine`, ties counting half, in whole percent rounded half up."""
+    ties = sum(1 for value in paces if value == mine)
+    below = sum(1 for value in paces if value < mine) + Decimal(ties) / 2
+    return int((100 * below / len(paces)).quantize(Decimal("1"), ROUND_HALF_UP))
 
 
 def _peer_paces(profile: Profile, first: datetime.date, last: datetime.date) -> list[Decimal]:
@@ -277,7 +337,11 @@ def _peer_paces(profile: Profile, first: datetime.date, last: datetime.date) -> 
             career_stage=profile.career_stage,
             pgy=profile.pgy,
             user__is_active=True,
-        ).exclude(user_id=profile.user_id)
+        )
+        .exclude(user_id=profile.user_id)
+        # Only accounts with a verified address: throwaway sign-ups cannot make up the five
+        # peers around one real one and read that peer's pace off the median.
+        .filter(Exists(EmailAddress.objects.filter(user_id=OuterRef("user_id"), verified=True)))
     }
     earned = work_rvu_by_user(user_ids=list(peers), first=first, last=last, only_with_logs=True)
     year = datetime.date(last.year, 1, 1), datetime.date(last.year, 12, 31)
@@ -293,7 +357,8 @@ def _peer_paces(profile: Profile, first: datetime.date, last: datetime.date) -> 
             leave_days_so_far=sum(1 for day in days if first <= day <= last),
             leave_days_in_year=len(days),
         )
-        paces.append(pace.full_time_equivalent)
+        if pace.days_worked:  # on leave throughout: no pace, rather than a pace of 0
+            paces.append(pace.full_time_equivalent)
     return paces
 
 

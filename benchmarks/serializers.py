@@ -71,6 +71,9 @@ class CompareQuerySerializer(LogFilterSerializer):
 
 
 YOUR_RECORDS = "your logs, your logged leave and your profile"
+# Worked-out figures have no column to bound them: a pace at 0.05 FTE is twenty times its wRVUs,
+# and a max_digits would turn a large one into a server error rather than a number.
+UNBOUNDED = None
 
 
 class ComparedPartSerializer(serializers.Serializer):
@@ -98,10 +101,10 @@ class ComparedPeriodSerializer(ComparedPartSerializer):
 
 class PaceSerializer(ComparedPartSerializer):
     annual = serializers.DecimalField(
-        max_digits=12, decimal_places=2, help_text="The year's wRVUs at this pace."
+        max_digits=UNBOUNDED, decimal_places=2, help_text="The year's wRVUs at this pace."
     )
     full_time_equivalent = serializers.DecimalField(
-        max_digits=12,
+        max_digits=UNBOUNDED,
         decimal_places=2,
         help_text="The same pace for a 1.00 clinical FTE; benchmarks compare this.",
     )
@@ -111,7 +114,7 @@ class PaceSerializer(ComparedPartSerializer):
 
 
 class BenchmarkStandingSerializer(ComparedPartSerializer):
-    compared_pace = serializers.DecimalField(max_digits=12, decimal_places=2)
+    compared_pace = serializers.DecimalField(max_digits=UNBOUNDED, decimal_places=2)
     percentile = serializers.DecimalField(
         source="standing.percentile",
         max_digits=4,
@@ -134,24 +137,44 @@ class TargetProgressSerializer(ComparedPartSerializer):
     annual_target = serializers.DecimalField(source="gap.target", max_digits=12, decimal_places=2)
     projected_shortfall = serializers.DecimalField(
         source="gap.projected_shortfall",
-        max_digits=12,
+        max_digits=UNBOUNDED,
         decimal_places=2,
-        help_text="The target less your annual pace; negative when you are ahead.",
+        help_text="The target less your annual pace from January 1; negative when you are ahead.",
     )
-    needed_per_week = serializers.DecimalField(source="gap.needed_per_week", max_digits=12, decimal_places=2)
+    year_pace = serializers.DecimalField(
+        max_digits=UNBOUNDED,
+        decimal_places=2,
+        help_text="Your annual pace from January 1 to the period's end, which the shortfall uses.",
+    )
+    needed_per_week = serializers.DecimalField(
+        max_digits=UNBOUNDED,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Null when wRVUs are still needed but no working day is left in the year.",
+    )
     work_rvu_year_to_date = serializers.DecimalField(max_digits=12, decimal_places=2)
     working_days_left = serializers.IntegerField(help_text="After today and planned leave, to December 31.")
 
 
 class PeerStandingSerializer(ComparedPartSerializer):
+    compared_pace = serializers.DecimalField(
+        max_digits=UNBOUNDED, decimal_places=2, help_text="Your pace over the same months."
+    )
     peer_count = serializers.IntegerField()
-    median_pace = serializers.DecimalField(max_digits=12, decimal_places=0)
+    median_pace = serializers.DecimalField(max_digits=UNBOUNDED, decimal_places=0)
     percent_below_you = serializers.IntegerField(
         help_text="Share of peers whose pace is below yours (ties half)."
     )
 
     def get_based_on(self, part) -> str:
         return f"other {part.cohort} on RVU Edge"
+
+    def get_fields(self):
+        fields = super().get_fields()
+        help_text = "Peers are compared over the whole calendar months of the period: from, to."
+        fields["from"] = serializers.DateField(source="first", help_text=help_text)
+        fields["to"] = serializers.DateField(source="last", help_text=help_text)
+        return fields
 
 
 class ComparisonSerializer(serializers.Serializer):

@@ -66,8 +66,17 @@ def leave_weekdays(*, user_ids, first: datetime.date, last: datetime.date) -> di
     """
     days: dict[int, set[datetime.date]] = {user_id: set() for user_id in user_ids}
     spans = Leave.objects.filter(user_id__in=days, first_day__lte=last, last_day__gte=first)
-    for user_id, first_day, last_day in spans.values_list("user_id", "first_day", "last_day"):
+    # In order of first day, each span is walked only past the days already walked: a pile of
+    # overlapping rows (anyone may log leave, peers included) costs one walk of the dates, not one each.
+    walked_to: dict[int, datetime.date] = {}
+    spans = spans.order_by("user_id", "first_day").values_list("user_id", "first_day", "last_day")
+    for user_id, first_day, last_day in spans:
         day, end = max(first_day, first), min(last_day, last)
+        if user_id in walked_to:
+            day = max(day, walked_to[user_id] + datetime.timedelta(days=1))
+            walked_to[user_id] = max(walked_to[user_id], end)
+        else:
+            walked_to[user_id] = end
         while day <= end:
             if day.weekday() < 5:
                 days[user_id].add(day)

@@ -6,6 +6,7 @@ import zoneinfo
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from allauth.account.models import EmailAddress
 
 from accounts.models import Profile, User
 from benchmarks.models import BenchmarkPoint, BenchmarkSet
@@ -220,8 +221,11 @@ def test_with_no_set_at_all_the_comparison_still_gives_the_pace(owner, owner_cli
     assert body["pace"]["annual"] == "0.00"
 
 
-def make_peer(number: int, *, pgy=2, specialty="Internal Medicine", active=True, visits=10) -> User:
+def make_peer(
+    number: int, *, pgy=2, specialty="Internal Medicine", active=True, visits=10, verified=True
+) -> User:
     peer = User.objects.create_user(email=f"peer{number}@example.org", password="peer-pass-123")
+    EmailAddress.objects.create(user=peer, email=peer.email, verified=verified, primary=True)
     set_profile(peer, specialty=specialty, career_stage="resident", pgy=pgy)
     client = client_for(peer)
     for day in range(visits):
@@ -240,6 +244,7 @@ def test_trainees_see_peers_only_when_five_contribute_and_never_who(owner, owner
     make_peer(11, specialty="Cardiology", visits=5)  # another specialty
     make_peer(12, active=False, visits=5)  # a closed account
     make_peer(13, visits=0)  # has not logged in the period
+    make_peer(14, visits=5, verified=False)  # a sign-up that never confirmed its address
 
     four = owner_client.get(COMPARE, Q1_2026).json()
     make_peer(4, visits=60)
