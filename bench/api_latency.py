@@ -7,6 +7,7 @@ same run, so that the figures say what the API costs beyond the server itself:
 
   healthz   GET /healthz, a bare Django view: the floor for this server and machine
   search    GET /api/v1/codes/?q=..., public code search over the release in effect
+  page      GET /codes/{code}/, a code's public HTML page (cached once rendered, as visitors get it)
   log       POST /api/v1/logs/, authenticated, a new client_id each time (always a 201)
 
 Standard library only, so it runs with any Python 3.11 without installing anything.
@@ -245,6 +246,17 @@ def search_workload() -> Workload:
     return Workload("search", make_request)
 
 
+# Public pages people land on from a search engine: valued CPT codes, HCPCS-only codes, an S code.
+PAGE_CODES = ("27447", "99213", "S9381", "G2211", "71046", "E0100", "99214", "J1885", "0591T", "45378")
+
+
+def page_workload() -> Workload:
+    def make_request(client: int, index: int) -> Request:
+        return Request("GET", f"/codes/{PAGE_CODES[(client + index) % len(PAGE_CODES)]}/")
+
+    return Workload("page", make_request)
+
+
 def log_workload(session_token: str, seed: int) -> Workload:
     # The server refuses dates of service more than a day ahead; stay at or before today.
     last_day = min(datetime.date.today(), datetime.date(2026, 12, 31))
@@ -374,7 +386,16 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
     parser.add_argument("--email", default="demo@rvuedge.local")
-    parser.add_argument("--password", required=True, help="printed by scripts/run (manage.py demo_user)")
+    parser.add_argument(
+        "--password", help="printed by scripts/run (manage.py demo_user); for the log workload"
+    )
+    parser.add_argument(
+        "--workloads",
+        nargs="+",
+        choices=["search", "page", "log"],
+        default=["search", "page", "log"],
+        help="measured after healthz, which always runs as the yardstick",
+    )
     parser.add_argument("--clients", type=int, default=20, help="concurrent client threads")
     parser.add_argument("--requests-per-client", type=int, default=50)
     parser.add_argument("--warmup-requests", type=int, default=5, help="per client and workload, not counted")
@@ -391,6 +412,8 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if urllib.parse.urlsplit(args.base_url).scheme != "http":
         parser.error("--base-url must be a plain http:// URL (a local server)")
+    if "log" in args.workloads and not args.password:
+        parser.error("the log workload needs --password (or leave it out with --workloads search page)")
     if args.clients < 1 or args.requests_per_client < 1:
         parser.error("--clients and --requests-per-client must be at least 1")
     return args
@@ -406,11 +429,13 @@ def main() -> None:
     except OSError as error:
         sys.exit(f"No server answers at {args.base_url} ({error}); start one with scripts/run first.")
     print_header(args, software)
-    workloads = [
-        healthz_workload(),
-        search_workload(),
-        log_workload(log_in(target, args.email, args.password), args.seed),
-    ]
+    workloads = [healthz_workload()]
+    if "search" in args.workloads:
+        workloads.append(search_workload())
+    if "page" in args.workloads:
+        workloads.append(page_workload())
+    if "log" in args.workloads:
+        workloads.append(log_workload(log_in(target, args.email, args.password), args.seed))
 
     if args.warmup_requests:
         # Opens database connections, fills caches and loads lazy imports; its figures are dropped.

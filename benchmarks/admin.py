@@ -1,25 +1,16 @@
 from django.contrib import admin, messages
 
-from rvuedge.admin import ReadOnlyAdmin
+from rvuedge.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import BenchmarkPoint, BenchmarkSet
 from .services import benchmark_set_make_default
 
 
-class BenchmarkPointInline(admin.TabularInline):
+class BenchmarkPointInline(ReadOnlyInline):
     """A set's figures are as built or imported: a corrected table is imported as a new set."""
 
     model = BenchmarkPoint
     fields = ["specialty", "career_stage", "region", "p10", "p25", "p50", "p75", "p90", "provider_count"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(BenchmarkSet)

@@ -5,13 +5,17 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from rvuedge.admin import ReadOnlyAdmin  # catalog data changes only through checked imports
+from rvuedge.admin import ReadOnlyAdmin, ReadOnlyInline  # catalog data changes only through checked imports
 
+from .curation import curated_text_save
 from .diff import release_diff
 from .importing.errors import ReleaseFileError
 from .models import (
+    CURATED_FIELDS,
     RELEASE_NAME_VALIDATOR,
     Code,
+    CuratedCodeText,
+    CuratedCodeTextRevision,
     FeeScheduleRow,
     HcpcsCode,
     HcpcsFile,
@@ -176,3 +180,79 @@ class HcpcsModifierAdmin(ReadOnlyAdmin):
     list_display = ["modifier", "short_description", "coverage_code", "terminated_on", "file"]
     list_select_related = ["file"]
     search_fields = ["modifier", "short_description", "long_description"]
+
+
+class LinesField(forms.CharField):
+    """A list of short texts, edited one per line."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value) -> list[str]:
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+class QuestionsField(forms.CharField):
+    """Questions and answers, edited as blocks: a "Q: …" line, an "A: …" line, a blank line between."""
+
+    widget = forms.Textarea(attrs={"rows": 8})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n\n".join(f"Q: {item['question']}\nA: {item['answer']}" for item in value)
+        return value
+
+    def to_python(self, value) -> list[dict]:
+        blocks = [
+            block.strip() for block in (value or "").replace("\r\n", "\n").split("\n\n") if block.strip()
+        ]
+        return [self._pair(number, block) for number, block in enumerate(blocks, start=1)]
+
+    def _pair(self, number: int, block: str) -> dict:
+        question, _, answer = block.partition("\nA:")
+        if not question.startswith("Q:") or not answer.strip():
+            raise forms.ValidationError(
+                f"Block {number}: write a line starting with Q:, then one starting with A:."
+            )
+        return {"question": question[2:].strip(), "answer": " ".join(answer.split())}
+
+
+class CuratedCodeTextForm(forms.ModelForm):
+    synonyms = LinesField(required=False, help_text="One per line: other names people search by.")
+    specialties = LinesField(required=False, help_text="One per line, most common first.")
+    questions = QuestionsField(
+        required=False,
+        help_text="Extra questions for the page: 'Q: …' then 'A: …', a blank line between pairs.",
+    )
+
+    class Meta:
+        model = CuratedCodeText
+        fields = ["code", *CURATED_FIELDS]
+
+
+class CuratedCodeTextRevisionInline(ReadOnlyInline):
+    """Every saved version, newest first: who saved it, when, and what it said."""
+
+    model = CuratedCodeTextRevision
+    fields = ["saved_at", "saved_by", "content"]
+
+
+@admin.register(CuratedCodeText)
+class CuratedCodeTextAdmin(admin.ModelAdmin):
+    """The text editors write for a code's public page; each save is kept as a revision."""
+
+    form = CuratedCodeTextForm
+    list_display = ["code", "plain_language", "updated_at", "updated_by"]
+    search_fields = ["code__code", "plain_language"]
+    raw_id_fields = ["code"]
+    readonly_fields = ["updated_at", "updated_by"]
+    inlines = [CuratedCodeTextRevisionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "code"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        changes = {name: form.cleaned_data[name] for name in CURATED_FIELDS}
+        curated_text_save(code=obj.code, changes=changes, editor=request.user)

@@ -37,7 +37,8 @@ def code_search(*, query: str, release: Release | None) -> QuerySet[Code]:
     """Codes matching a code, a code prefix ("2744") or words ("knee arthroplasty").
 
     Every word must match, either as the start of the code or inside the
-    description (for a HCPCS code, its short or long one). Exact codes come
+    description (for a HCPCS code, its short or long one), or the synonyms and
+    plain-language line editors wrote for it. Exact codes come
     first, then code prefixes in code order, then descriptions that hold the
     phrase: codes Medicare pays (status A, R, T) before the rest, shortest (most
     specific) description first.
@@ -54,6 +55,7 @@ def code_search(*, query: str, release: Release | None) -> QuerySet[Code]:
             Q(code__startswith=token.upper())
             | Q(search_text__contains=word)
             | Q(hcpcs__search_text__contains=word)
+            | Q(curated__search_text__contains=word)  # synonyms ("TKA") and the plain-language line
         )
     phrase = words_for_search(query)
     code_like = tokens[0].upper()
@@ -64,6 +66,7 @@ def code_search(*, query: str, release: Release | None) -> QuerySet[Code]:
             When(search_text__startswith=phrase.rstrip(), then=Value(Rank.DESCRIPTION_STARTS_WITH_PHRASE)),
             When(search_text__contains=phrase.rstrip(), then=Value(Rank.DESCRIPTION_HAS_PHRASE)),
             When(hcpcs__search_text__contains=phrase.rstrip(), then=Value(Rank.DESCRIPTION_HAS_PHRASE)),
+            When(curated__search_text__contains=phrase.rstrip(), then=Value(Rank.DESCRIPTION_HAS_PHRASE)),
             default=Value(Rank.DESCRIPTION_HAS_WORDS),
             output_field=IntegerField(),
         ),

@@ -217,3 +217,59 @@ class ReleaseUploadSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+
+class PageFactSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    value = serializers.CharField()
+    meaning = serializers.CharField(allow_blank=True)
+
+
+class PageQuestionSerializer(serializers.Serializer):
+    question = serializers.CharField()
+    answer = serializers.CharField()
+
+
+class PageHistorySerializer(serializers.Serializer):
+    release = serializers.CharField()
+    effective_on = serializers.DateField()
+    work_rvu = serializers.DecimalField(max_digits=7, decimal_places=2)
+    change = serializers.DecimalField(
+        max_digits=7, decimal_places=2, allow_null=True, help_text="From the previous release we hold."
+    )
+
+
+class CodePageSerializer(serializers.Serializer):
+    """The public page of a code as data: the same sections, each filled or empty, never guessed."""
+
+    code = serializers.CharField()
+    title = serializers.CharField()
+    short_name = serializers.CharField()
+    kind = serializers.CharField(source="kind.kind")
+    kind_label = serializers.CharField()
+    section = serializers.CharField(source="kind.section", allow_blank=True)
+    synonyms = serializers.ListField(child=serializers.CharField(), help_text="Curated by editors.")
+    official_description = serializers.CharField()
+    official_description_source = serializers.CharField()
+    plain_language = serializers.CharField(allow_blank=True, help_text="Curated by editors.")
+    clinical_context = serializers.CharField(allow_blank=True, help_text="Curated by editors.")
+    specialties = serializers.ListField(child=serializers.CharField(), help_text="Curated by editors.")
+    release = serializers.CharField(
+        source="release.name", allow_null=True, help_text="The fee schedule release in effect today."
+    )
+    work_rvu = serializers.DecimalField(
+        max_digits=7, decimal_places=2, allow_null=True, help_text="Null: no CMS work RVU (see not_valued)."
+    )
+    rvu_facts = PageFactSerializer(many=True)
+    components = PageFactSerializer(
+        many=True, help_text="The -26, -TC and -53 rows, where the release has them."
+    )
+    not_valued = serializers.ListField(child=serializers.CharField(), help_text="Why there is no work RVU.")
+    billing = PageFactSerializer(many=True)
+    billing_notes = serializers.ListField(child=serializers.CharField())
+    questions = PageQuestionSerializer(many=True)
+    history = PageHistorySerializer(many=True)
+    sources = serializers.ListField(child=serializers.CharField())
+    notices = serializers.ListField(child=serializers.CharField())
+    is_terminated = serializers.BooleanField()
+    meta_description = serializers.CharField()

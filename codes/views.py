@@ -24,11 +24,14 @@ from .diff import release_diff
 from .importing.errors import ReleaseFileError
 from .kinds import code_kind
 from .models import Code, Release, ReleaseUpload
+from .page_cache import cached_page
+from .pages import code_page
 from .permissions import CanImportReleases
 from .selectors import code_rows_on, code_search, find_code, hcpcs_details
 from .serializers import (
     CodeDateQuerySerializer,
     CodeDetailSerializer,
+    CodePageSerializer,
     CodeQuerySerializer,
     CodeSearchResultSerializer,
     ReleaseDiffQuerySerializer,
@@ -82,6 +85,22 @@ class CodeViewSet(viewsets.GenericViewSet):
             "message": _missing_rows_message(found.code, day, release) if not rows else _gap(release, day),
         }
         return Response(CodeDetailSerializer(detail).data)
+
+    @extend_schema(responses={200: CodePageSerializer, **error_responses(404)})
+    @action(detail=True, methods=["get"])
+    def page(self, request, code: str):
+        """The public page of a code, as data (the HTML is at /codes/{code}/): its kind, names,
+        descriptions, curated text, RVUs and national payment in the release in effect today (or
+        why it has none), billing indicators in plain words, questions and answers, and its work
+        RVU over the releases held, with sources."""
+        found = find_code(code)
+        if found is None:
+            raise NotFound(f"{code.upper()} is not in the code catalog.")
+        day = timezone.localdate()
+        data = cached_page(
+            "json", found.code, day, lambda: CodePageSerializer(code_page(found, day=day)).data
+        )
+        return Response(data)
 
 
 def _missing_rows_message(code: str, day, release: Release | None) -> str:

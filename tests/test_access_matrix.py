@@ -33,7 +33,16 @@ from rest_framework.test import APIClient
 from accounts.models import AuditEvent, Profile, Program, ProgramMembership, User
 from accounts.services import program_create
 from benchmarks.models import BenchmarkPoint, BenchmarkSet
-from codes.models import Code, FeeScheduleRow, HcpcsCode, HcpcsFile, HcpcsModifier, Release, ReleaseUpload
+from codes.models import (
+    Code,
+    CuratedCodeText,
+    FeeScheduleRow,
+    HcpcsCode,
+    HcpcsFile,
+    HcpcsModifier,
+    Release,
+    ReleaseUpload,
+)
 from logs.models import Case, Leave, ProcedureLog, RecomputeRun, ReleaseRepricing
 from logs.plans import CreditPlan, PlanAssignment
 from logs.services import case_create, credit_plan_assign, procedure_log_create
@@ -139,6 +148,12 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "api/docs/": (Rule(PUBLIC),),
     "api/v1/codes/": (Rule(PUBLIC),),
     "api/v1/codes/<code>/": (Rule(PUBLIC, target="code"),),
+    "api/v1/codes/<code>/page/": (Rule(PUBLIC, target="code"),),
+    # Public pages of the catalog, for people arriving from a search engine.
+    "codes/": (Rule(OPEN_PAGES, methods=("GET",)),),
+    "codes/<code>/": (Rule(OPEN_PAGES, methods=("GET",), target="code"),),
+    "sitemap.xml": (Rule(OPEN_PAGES, methods=("GET",)),),
+    "sitemap-<section>.xml": (Rule(OPEN_PAGES, methods=("GET",), target="sitemap"),),
     "api/v1/releases/": (Rule(PUBLIC, methods=("GET",)), Rule(UPLOADERS, methods=("POST",))),
     # A name is public; a number is the id of an upload, for staff who watch its import.
     "api/v1/releases/<name>/": (Rule(PUBLIC, target="release"), Rule(UPLOADERS, target="upload_as_name")),
@@ -372,6 +387,7 @@ def url_targets(owner: User, objects: dict, upload: ReleaseUpload) -> dict[str, 
     return {
         **{name: {"pk": objects[name].pk} for name in owned},
         "code": {"code": "99213"},
+        "sitemap": {"section": "codes"},
         "release": {"name": release.name},
         "upload": {"pk": upload.pk},
         "upload_as_name": {"name": str(upload.pk)},
@@ -404,6 +420,7 @@ def admin_objects(owner: User, objects: dict, upload: ReleaseUpload) -> dict[str
         "codes/feeschedulerow": FeeScheduleRow.objects.filter(release=release, code_id="99213").first().pk,
         "codes/releaseupload": upload.pk,
         **hcpcs_admin_objects(),
+        "codes/curatedcodetext": CuratedCodeText.objects.create(code_id="99213", plain_language="A visit").pk,
         "logs/recomputerun": RecomputeRun.objects.first().pk,
         "r": objects["log"].pk,  # admin/r/<content_type_id>/<object_id>/: a log's "view on site"
         "benchmarks/benchmarkset": public_benchmark_set().pk,

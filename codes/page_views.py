@@ -1,0 +1,85 @@
+"""Server-rendered public pages of the catalog: one per code, a search page, and their sitemap."""
+
+import json
+
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from .models import Release
+from .page_cache import cached_page
+from .pages import CodePage, code_page
+from .selectors import code_search, find_code
+
+SEARCH_PAGE_SIZE = 50
+# Escapes that keep JSON inside a <script> element from closing it or opening a comment.
+SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+@require_GET
+def code_page_view(request, code: str):
+    if code != code.upper():
+        return HttpResponsePermanentRedirect(reverse("code-page", args=[code.upper()]))
+    found = find_code(code)
+    if found is None:
+        raise Http404(f"{code} is not in the code catalog.")
+    day = timezone.localdate()
+    canonical_url = request.build_absolute_uri(reverse("code-page", args=[found.code]))
+    html = cached_page(
+        "html", found.code, day, lambda: _render_page(code_page(found, day=day), canonical_url)
+    )
+    return render(request, "codes/cached.html", {"html": html})
+
+
+def _render_page(page: CodePage, canonical_url: str) -> str:
+    context = {
+        "page": page,
+        "canonical_url": canonical_url,
+        "structured_data": structured_data(page, canonical_url),
+    }
+    return render_to_string("codes/code_page.html", context)
+
+
+def structured_data(page: CodePage, url: str) -> str:
+    """schema.org JSON-LD: the page is about a medical code, and answers questions about it."""
+    data = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {
+                "@type": "MedicalWebPage",
+                "@id": url,
+                "url": url,
+                "name": page.title,
+                "description": page.meta_description,
+                "about": {
+                    "@type": "MedicalCode",
+                    "codeValue": page.code,
+                    "codingSystem": "HCPCS Level II" if page.kind.kind == "hcpcs_level_2" else "CPT",
+                    "name": page.short_name,
+                },
+            },
+            {
+                "@type": "FAQPage",
+                "mainEntity": [
+                    {
+                        "@type": "Question",
+                        "name": item.question,
+                        "acceptedAnswer": {"@type": "Answer", "text": item.answer},
+                    }
+                    for item in page.questions
+                ],
+            },
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False).translate(SCRIPT_SAFE)
+
+
+@require_GET
+def code_search_page(request):
+    query = request.GET.get("q", "")[:100]
+    release = Release.objects.in_effect_on(timezone.localdate())
+    results = list(code_search(query=query, release=release)[:SEARCH_PAGE_SIZE]) if query.strip() else []
+    return render(request, "codes/search_page.html", {"query": query, "results": results, "release": release})
