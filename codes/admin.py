@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from accounts.admin import AuditedAdmin
 from rvuedge.admin import ReadOnlyAdmin, ReadOnlyInline  # catalog data changes only through checked imports
 
 from .curation import curated_text_save
@@ -240,7 +241,7 @@ class CuratedCodeTextRevisionInline(ReadOnlyInline):
 
 
 @admin.register(CuratedCodeText)
-class CuratedCodeTextAdmin(admin.ModelAdmin):
+class CuratedCodeTextAdmin(AuditedAdmin):
     """The text editors write for a code's public page; each save is kept as a revision."""
 
     form = CuratedCodeTextForm

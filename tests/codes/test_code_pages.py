@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db import transaction
 
+from accounts.models import AuditEvent
 from codes.curation import curated_text_save
 from codes.importing.hcpcs_import import hcpcs_file_import
 from codes.models import Code, CuratedCodeText, CuratedCodeTextRevision
@@ -258,3 +260,46 @@ def test_the_sitemap_lists_every_code_and_a_sample_of_its_pages_answer(catalog, 
     assert len(set(locations)) == len(locations)
     for location in locations[:: len(locations) // 40]:  # about 40 pages across the catalog
         assert anonymous_client.get(location).status_code == 200, location
+
+
+@pytest.fixture
+def editor(staff_user):
+    """Staff allowed to edit curated text, and nothing else of the catalog."""
+    staff_user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["change_curatedcodetext", "view_curatedcodetext"])
+    )
+    return staff_user
+
+
+def test_an_editor_changes_curated_text_in_the_admin_and_each_save_is_kept(catalog, editor, client):
+    client.force_login(editor)
+    url = "/admin/codes/curatedcodetext/27447/change/"
+    form = {
+        "synonyms": "TKA\nknee replacement",
+        "plain_language": "A new knee joint.",
+        "clinical_context": "End-stage arthritis.",
+        "specialties": "Orthopedic Surgery",
+        "questions": "Q: Is it done as an outpatient?\nA: Sometimes, when the patient qualifies.",
+        "revisions-TOTAL_FORMS": "0", "revisions-INITIAL_FORMS": "0",
+    }  # fmt: skip
+
+    saved = client.post(url, form)
+    refused = client.post(url, {**form, "questions": "Q: A question with no answer"})
+
+    assert saved.status_code == 302, saved.content[:2000]
+    text = CuratedCodeText.objects.get(code="27447")
+    assert text.synonyms == ["TKA", "knee replacement"] and text.updated_by == editor
+    assert text.questions == [
+        {"question": "Is it done as an outpatient?", "answer": "Sometimes, when the patient qualifies."}
+    ]
+    assert text.revisions.count() == 2 and text.revisions.first().saved_by == editor
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.STAFF_CHANGE, actor=editor).exists()
+    assert refused.status_code == 200 and "Block 1" in refused.content.decode()
+    assert "A new knee joint." in client.get("/codes/27447/").content.decode()
+
+
+def test_the_search_page_lists_matching_codes_with_their_pages(catalog, anonymous_client):
+    html = anonymous_client.get("/codes/", {"q": "knee arthroplasty"}).content.decode()
+
+    assert '<a href="/codes/27447/">27447</a>' in html
+    assert "No code matches" in anonymous_client.get("/codes/", {"q": "zzzzqqq"}).content.decode()
