@@ -271,46 +271,49 @@ def _why_not_valued(
     ]
 
 
+# Surgical indicators in the order a biller reads them; 9 ("concept does not apply") is left out.
+SURGICAL_INDICATORS = (
+    ("Multiple procedures (51)", "multiple_procedure", MULTIPLE_PROCEDURE),
+    ("Bilateral (50)", "bilateral_surgery", BILATERAL_SURGERY),
+    ("Assistant at surgery", "assistant_surgery", ASSISTANT_AT_SURGERY),
+    ("Co-surgeons (62)", "co_surgery", CO_SURGERY),
+    ("Team surgery (66)", "team_surgery", TEAM_SURGERY),
+)
+
+
 def _billing_facts(
     row: FeeScheduleRow | None, rows: dict[str, FeeScheduleRow], hcpcs: HcpcsCode | None
 ) -> list[Fact]:
     facts = []
     if row is not None:
+        modifiers = ", ".join(_modifiers_that_apply(row, rows)) or "None of the payment modifiers"
         facts += [
             Fact("Status code", row.status_code, status_meaning(row.status_code)),
-            Fact(
-                "Modifiers that apply",
-                ", ".join(_modifiers_that_apply(row, rows)) or "None of the payment modifiers",
-            ),
-            Fact(
-                "Multiple procedures (51)",
-                row.multiple_procedure,
-                MULTIPLE_PROCEDURE.get(row.multiple_procedure, ""),
-            ),
-            Fact("Bilateral (50)", row.bilateral_surgery, BILATERAL_SURGERY.get(row.bilateral_surgery, "")),
-            Fact(
-                "Assistant at surgery",
-                row.assistant_surgery,
-                ASSISTANT_AT_SURGERY.get(row.assistant_surgery, ""),
-            ),
-            Fact("Co-surgeons (62)", row.co_surgery, CO_SURGERY.get(row.co_surgery, "")),
-            Fact("Team surgery (66)", row.team_surgery, TEAM_SURGERY.get(row.team_surgery, "")),
+            Fact("Modifiers that apply", modifiers),
         ]
+        for label, name, meanings in SURGICAL_INDICATORS:
+            value = getattr(row, name)
+            if value not in ("", "9"):
+                facts.append(Fact(label, value, meanings.get(value, "")))
     if hcpcs is not None:
-        if hcpcs.coverage_code:
-            facts.append(
-                Fact("Medicare coverage", hcpcs.coverage_code, COVERAGE_MEANINGS.get(hcpcs.coverage_code, ""))
-            )
-        if hcpcs.betos:
-            facts.append(Fact("BETOS", hcpcs.betos, "Berenson-Eggers type of service"))
-        if hcpcs.added_on:
-            facts.append(Fact("Added to HCPCS", hcpcs.added_on.isoformat()))
-        if hcpcs.terminated_on:
-            facts.append(
-                Fact(
-                    "Terminated", hcpcs.terminated_on.isoformat(), "Last date of service it may be billed for"
-                )
-            )
+        facts += _hcpcs_facts(hcpcs)
+    return facts
+
+
+def _hcpcs_facts(hcpcs: HcpcsCode) -> list[Fact]:
+    facts = []
+    if hcpcs.coverage_code:
+        facts.append(
+            Fact("Medicare coverage", hcpcs.coverage_code, COVERAGE_MEANINGS.get(hcpcs.coverage_code, ""))
+        )
+    if hcpcs.betos:
+        facts.append(Fact("BETOS", hcpcs.betos, "Berenson-Eggers type of service"))
+    if hcpcs.added_on:
+        facts.append(Fact("Added to HCPCS", hcpcs.added_on.isoformat()))
+    if hcpcs.terminated_on:
+        facts.append(
+            Fact("Terminated", hcpcs.terminated_on.isoformat(), "Last date of service it may be billed for")
+        )
     return facts
 
 

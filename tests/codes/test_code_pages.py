@@ -303,3 +303,18 @@ def test_the_search_page_lists_matching_codes_with_their_pages(catalog, anonymou
 
     assert '<a href="/codes/27447/">27447</a>' in html
     assert "No code matches" in anonymous_client.get("/codes/", {"q": "zzzzqqq"}).content.decode()
+
+
+def test_billing_indicators_are_read_from_the_release_row_in_plain_words(catalog, anonymous_client):
+    row = release_row("27447")  # MULT PROC 2, BILAT 1, ASST 2, CO-SURG 1, TEAM 0 in RVU26C
+    billing = {
+        fact["label"]: fact for fact in anonymous_client.get("/api/v1/codes/27447/page/").json()["billing"]
+    }
+
+    assert [row[f"c{n}"] for n in range(3, 8)] == ["2", "1", "2", "1", "0"]
+    assert billing["Status code"]["value"] == "A"
+    assert billing["Modifiers that apply"]["value"] == (
+        "50 (bilateral), 51 (multiple procedures), 62 (co-surgeons), 80/82/AS (assistant)"
+    )
+    assert billing["Bilateral (50)"]["meaning"].endswith("150%")
+    assert billing["Team surgery (66)"]["value"] == "0"
