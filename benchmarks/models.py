@@ -104,3 +104,30 @@ class BenchmarkPoint(models.Model):
     def __str__(self) -> str:
         narrowed = ", ".join(filter(None, [self.career_stage, self.region]))
         return f"{self.specialty} ({narrowed})" if narrowed else self.specialty
+
+
+class BenchmarkCodeUse(models.Model):
+    """Which specialties billed a code, by services, in the files a set was built from.
+
+    Kept with the set, top five per code: a code's public page names the specialties that use it.
+    """
+
+    benchmark_set = models.ForeignKey(BenchmarkSet, on_delete=models.CASCADE, related_name="code_uses")
+    code = models.CharField(
+        max_length=5, help_text="As the file prints it; not every code is in the catalog."
+    )
+    specialty = models.CharField(max_length=100)
+    services = models.DecimalField(max_digits=18, decimal_places=2)
+    providers = models.PositiveIntegerField(help_text="Individual providers of the specialty who billed it.")
+
+    class Meta:
+        ordering = ["code", "-services", "specialty"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["benchmark_set", "code", "specialty"], name="one_code_use_per_set_code_specialty"
+            )
+        ]
+        indexes = [models.Index(fields=["code"], name="benchmark_code_use_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.specialty}"

@@ -24,7 +24,7 @@ from .importing.layouts import SourceFile, inspect_source_file
 from .importing.licensed import MAX_BYTES, LicensedRow, read_licensed_table
 from .importing.percentiles import PUBLISHED_PERCENTILES
 from .importing.puf import MIN_PROVIDERS, ProgressCallback, PufBuild, WorkRvu, puf_percentiles
-from .models import BenchmarkPoint, BenchmarkSet
+from .models import BenchmarkCodeUse, BenchmarkPoint, BenchmarkSet
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ PUF_CITATION = (
     "and Service, data year {year}. data.cms.gov."
 )
 FIRST_DATA_YEAR, LAST_DATA_YEAR = 1992, 2100  # RBRVS work RVUs date from 1992
+CENT = Decimal("0.01")
 PUBLIC_DATA_LICENCE = "Public data of the US federal government (CMS). CPT codes are copyright the AMA."
 
 
@@ -128,8 +129,17 @@ def benchmark_set_build(
         )
         for point in build.published
     ]
+    uses = [
+        BenchmarkCodeUse(
+            code=use.code,
+            specialty=use.specialty,
+            services=use.services.quantize(CENT),
+            providers=use.providers,
+        )
+        for use in build.code_uses
+    ]
     if not dry_run:
-        _save(benchmark_set, points, make_default=make_default)
+        _save(benchmark_set, points, make_default=make_default, code_uses=uses)
     result = BuildResult(benchmark_set, build, created=not dry_run, dry_run=dry_run)
     result.seconds = time.monotonic() - started
     logger.info(
@@ -234,7 +244,13 @@ def _refuse_taken_slug(slug: str) -> None:
         )
 
 
-def _save(benchmark_set: BenchmarkSet, points: list[BenchmarkPoint], *, make_default: bool) -> None:
+def _save(
+    benchmark_set: BenchmarkSet,
+    points: list[BenchmarkPoint],
+    *,
+    make_default: bool,
+    code_uses: list[BenchmarkCodeUse] | None = None,
+) -> None:
     """Write the set and its points at once; the first set ever written becomes the default."""
     try:
         with transaction.atomic():
@@ -247,6 +263,9 @@ def _save(benchmark_set: BenchmarkSet, points: list[BenchmarkPoint], *, make_def
             for point in points:
                 point.benchmark_set = benchmark_set
             BenchmarkPoint.objects.bulk_create(points)
+            for use in code_uses or []:
+                use.benchmark_set = benchmark_set
+            BenchmarkCodeUse.objects.bulk_create(code_uses or [], batch_size=5000)
             audit_record(
                 action=Action.BENCHMARK_SET_ADDED,
                 slug=benchmark_set.slug,

@@ -1,7 +1,7 @@
 """The cache of rendered code pages, emptied at once when what they show changes.
 
-Every key carries a version number kept in the cache itself; a new release, a HCPCS file or an
-edit of curated text moves the number on (after its transaction commits), so every page is
+Every key carries a version number kept in the cache itself; a new release, a HCPCS file, a
+benchmark set or an edit of curated text moves the number on (after its transaction commits), so every page is
 rendered afresh on its next visit without deleting keys one by one.
 """
 
@@ -12,6 +12,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+
+from benchmarks.models import BenchmarkSet
 
 from .models import CuratedCodeText, HcpcsFile, Release
 
@@ -52,5 +54,6 @@ def cached_page(kind: str, code: str, day: datetime.date, render: Callable[[], o
 @receiver([post_save, post_delete], sender=Release)
 @receiver([post_save, post_delete], sender=HcpcsFile)
 @receiver([post_save, post_delete], sender=CuratedCodeText)
+@receiver([post_save, post_delete], sender=BenchmarkSet)  # the specialties that use a code
 def _catalog_changed(sender, **kwargs) -> None:
     invalidate_code_pages()

@@ -9,6 +9,8 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from benchmarks.models import BenchmarkCodeUse, BenchmarkSet
+
 from .importing.hcpcs_layout import COVERAGE_MEANINGS
 from .indicators import (
     ASSISTANT_AT_SURGERY,
@@ -103,6 +105,7 @@ class CodePage:
     plain_language: str
     clinical_context: str
     specialties: list[str]
+    specialties_source: str
     release: Release | None
     work_rvu: Decimal | None  # None when the fee schedule in effect does not value the code
     rvu_facts: list[Fact]
@@ -160,7 +163,7 @@ def code_page(code: Code, *, day: datetime.date) -> CodePage:
         official_description_source=official_source,
         plain_language=curated.plain_language if curated else "",
         clinical_context=curated.clinical_context if curated else "",
-        specialties=list(curated.specialties) if curated else [],
+        **_specialties(code, curated),
         release=release,
         work_rvu=global_row.work_rvu if valued else None,
         rvu_facts=_rvu_facts(global_row, release) if valued else [],
@@ -175,6 +178,26 @@ def code_page(code: Code, *, day: datetime.date) -> CodePage:
     )
     page.questions = _questions(page, hcpcs, curated)
     return page
+
+
+def _specialties(code: Code, curated: CuratedCodeText | None) -> dict:
+    """The editors' list if they wrote one, else the specialties that billed the code most in the
+    Medicare claims of the newest public-data benchmark set that has the code."""
+    if curated and curated.specialties:
+        return {"specialties": list(curated.specialties), "specialties_source": "RVU Edge editors"}
+    uses = list(
+        BenchmarkCodeUse.objects.filter(code=code.code, benchmark_set__kind=BenchmarkSet.Kind.PUBLIC_DATA)
+        .select_related("benchmark_set")
+        .order_by("-benchmark_set__is_default", "-benchmark_set__year", "-benchmark_set_id", "-services")
+    )
+    if not uses:
+        return {"specialties": [], "specialties_source": ""}
+    chosen = uses[0].benchmark_set
+    named = [use for use in uses if use.benchmark_set_id == chosen.pk]
+    return {
+        "specialties": [f"{use.specialty} ({use.providers:,} providers)" for use in named],
+        "specialties_source": f"By Medicare services billed, in {chosen.name}",
+    }
 
 
 def _rows_by_modifier(code: Code, release: Release | None) -> dict[str, FeeScheduleRow]:

@@ -253,7 +253,10 @@ class CodePageSerializer(serializers.Serializer):
     official_description_source = serializers.CharField()
     plain_language = serializers.CharField(allow_blank=True, help_text="Curated by editors.")
     clinical_context = serializers.CharField(allow_blank=True, help_text="Curated by editors.")
-    specialties = serializers.ListField(child=serializers.CharField(), help_text="Curated by editors.")
+    specialties = serializers.ListField(
+        child=serializers.CharField(), help_text="Curated by editors, else from Medicare claims (see source)."
+    )
+    specialties_source = serializers.CharField(allow_blank=True)
     release = serializers.CharField(
         source="release.name", allow_null=True, help_text="The fee schedule release in effect today."
     )

@@ -76,6 +76,19 @@ class SpecialtyPercentiles:
     percentiles: dict[int, Decimal]  # {10: p10, 25: p25, ...}
 
 
+@dataclass(frozen=True)
+class CodeUse:
+    """How much one specialty's individual providers billed a code, in the files read."""
+
+    code: str
+    specialty: str
+    services: Decimal
+    providers: int
+
+
+TOP_SPECIALTIES_PER_CODE = 5
+
+
 @dataclass
 class PufBuild:
     """What a build read, what it skipped and why, and the percentiles it found."""
@@ -88,6 +101,7 @@ class PufBuild:
     published: list[SpecialtyPercentiles] = field(default_factory=list)
     unpublished: dict[str, int] = field(default_factory=dict)  # specialty -> providers, under the minimum
     not_profile_specialties: list[str] = field(default_factory=list)  # published under the file's name
+    code_uses: list[CodeUse] = field(default_factory=list)  # per code, the specialties billing it most
 
     @property
     def providers_published(self) -> int:
@@ -131,10 +145,13 @@ def puf_percentiles(
     with tempfile.TemporaryDirectory(prefix="rvuedge-benchmarks-") as work, _connect(work) as con:
         try:
             _load_work_rvus(con, work_rvus)
-            _sum_rows_per_provider(con, files, progress)
+            first_half = (lambda share: progress(share / 2)) if progress else None
+            encoding = _sum_rows_per_provider(con, files, first_half)
             _count_rows(con, build)
             _sum_per_provider(con, build)
             _percentiles(con, build)
+            second_half = (lambda share: progress(0.5 + share / 2)) if progress else None
+            _code_uses(con, files, encoding, build, second_half)
         except duckdb.OutOfMemoryException as error:
             # What spills goes to the temporary folder: a full disk ends here too.
             raise BenchmarkSetError(
@@ -179,11 +196,15 @@ def _load_work_rvus(con: duckdb.DuckDBPyConnection, work_rvus: Iterable[WorkRvu]
 
 def _sum_rows_per_provider(
     con: duckdb.DuckDBPyConnection, files: list[SourceFile], progress: ProgressCallback | None
-) -> None:
-    """The one pass over the files: each row valued or given a reason, summed per provider and reason."""
+) -> str:
+    """The main pass over the files: each row valued or given a reason, summed per provider and reason.
+
+    Returns the encoding the files were read in.
+    """
     statement = _provider_rows_statement(files, encoding="utf-8")
     try:
         _execute_reporting_progress(con, statement, files, progress)
+        return "utf-8"
     except duckdb.InvalidInputException as error:
         if "not utf-8 encoded" not in str(error):
             raise _file_error(error, files) from None
@@ -196,6 +217,7 @@ def _sum_rows_per_provider(
             )
         except duckdb.InvalidInputException as again:
             raise _file_error(again, files) from None
+        return "latin-1"
 
 
 def _provider_rows_statement(files: list[SourceFile], *, encoding: str) -> str:
@@ -389,4 +411,44 @@ def _percentiles(con: duckdb.DuckDBPyConnection, build: PufBuild) -> None:
             },
         )
         for name, count in sorted(published.items())
+    ]
+
+
+def _code_uses(
+    con: duckdb.DuckDBPyConnection,
+    files: list[SourceFile],
+    encoding: str,
+    build: PufBuild,
+    progress: ProgressCallback | None,
+) -> None:
+    """A second pass: per code, the specialties whose individual providers billed the most services.
+
+    Every code with a service count is kept, whatever the release says of it, so a code page can
+    name the specialties that use even a code with no work RVU.
+    """
+    rows = "\nUNION ALL\n".join(_rows_of(source, encoding) for source in files)
+    statement = f"""
+        CREATE TABLE code_uses AS
+        WITH source_rows AS ({rows}),
+        used AS (
+            SELECT code, coalesce(n.name, source_rows.specialty) AS specialty,
+                sum(services) AS services, count(DISTINCT provider) AS providers
+            FROM source_rows LEFT JOIN specialty_names AS n ON n.printed = source_rows.specialty
+            WHERE entity = 'I' AND code IS NOT NULL AND provider IS NOT NULL
+                AND source_rows.specialty IS NOT NULL AND services > 0
+            GROUP BY ALL
+        ),
+        ranked AS (
+            SELECT *, row_number() OVER (PARTITION BY code ORDER BY services DESC, specialty) AS rank
+            FROM used
+        )
+        SELECT code, specialty, services, providers FROM ranked WHERE rank <= {TOP_SPECIALTIES_PER_CODE}
+    """
+    _execute_reporting_progress(con, statement, files, progress)
+    found = con.execute(
+        "SELECT code, specialty, services, providers FROM code_uses ORDER BY code, services DESC"
+    )
+    build.code_uses = [
+        CodeUse(code, specialty, services, providers)
+        for code, specialty, services, providers in found.fetchall()
     ]

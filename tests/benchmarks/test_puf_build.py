@@ -14,6 +14,7 @@ from benchmarks.importing.errors import BenchmarkFileError, BenchmarkSetError
 from benchmarks.importing.layouts import CMS_2012, CURRENT, SAMPLE_2012, STATE_FILES_2012, inspect_source_file
 from benchmarks.models import BenchmarkPoint, BenchmarkSet
 from benchmarks.services import benchmark_set_build, benchmark_set_build_bundled
+from benchmarks.specialties import profile_specialty
 from codes.models import PAID_STATUS_CODES, FeeScheduleRow, Release
 
 CENT = Decimal("0.01")
@@ -307,3 +308,26 @@ def test_a_build_reports_its_progress_from_start_to_end(tmp_path, rvu26c):
 
     assert shares[-1] == 1.0
     assert all(0 <= share <= 1 for share in shares)
+
+
+def code_uses_by_hand(code: str) -> list[tuple[str, Decimal, int]]:
+    """The top five specialties billing `code` in the sample: services summed, providers counted."""
+    services: dict[str, Decimal] = defaultdict(Decimal)
+    providers: dict[str, set] = defaultdict(set)
+    for path in sample_paths():
+        with path.open(newline="") as file:
+            for row in csv.DictReader(file):
+                if row["hcpcs_code"] == code and Decimal(row["num_of_services"]) > 0:
+                    name = profile_specialty(row["provider_specialty"]) or row["provider_specialty"]
+                    services[name] += Decimal(row["num_of_services"])
+                    providers[name].add(row["provider_id"])
+    ranked = sorted(services, key=lambda name: (-services[name], name))[:5]
+    return [(name, services[name].quantize(CENT), len(providers[name])) for name in ranked]
+
+
+@pytest.mark.parametrize("code", ["99213", "27447", "93010", "G0008"])
+def test_the_specialties_billing_each_code_match_a_count_by_hand(sample_set, code):
+    stored = sample_set.code_uses.filter(code=code)
+
+    assert [(use.specialty, use.services, use.providers) for use in stored] == code_uses_by_hand(code)
+    assert stored.exists()

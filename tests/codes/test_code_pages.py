@@ -15,6 +15,8 @@ from django.core.management import call_command
 from django.db import transaction
 
 from accounts.models import AuditEvent
+from benchmarks.models import BenchmarkCodeUse
+from benchmarks.services import benchmark_set_build_bundled
 from codes.curation import curated_text_save
 from codes.importing.hcpcs_import import hcpcs_file_import
 from codes.models import Code, CuratedCodeText, CuratedCodeTextRevision
@@ -38,6 +40,7 @@ def catalog(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         hcpcs_file_import(path=ZIP_2026)
         call_command("load_code_texts", verbosity=0)
+        benchmark_set_build_bundled()  # which specialties bill each code, in the 2012 sample
         yield
         transaction.set_rollback(True)
 
@@ -318,3 +321,19 @@ def test_billing_indicators_are_read_from_the_release_row_in_plain_words(catalog
     )
     assert billing["Bilateral (50)"]["meaning"].endswith("150%")
     assert billing["Team surgery (66)"]["value"] == "0"
+
+
+def test_without_curated_specialties_the_page_names_those_billing_the_code_in_claims(
+    catalog, anonymous_client
+):
+    uses = BenchmarkCodeUse.objects.filter(code="99215", benchmark_set__slug="medicare-2012-sample-rvu26c")
+    body = anonymous_client.get("/api/v1/codes/99215/page/").json()
+    curated = anonymous_client.get("/api/v1/codes/27447/page/").json()
+
+    assert body["specialties"] == [f"{use.specialty} ({use.providers:,} providers)" for use in uses]
+    assert len(body["specialties"]) == 5
+    assert "Medicare" in body["specialties_source"] and "2012" in body["specialties_source"]
+    assert (curated["specialties"], curated["specialties_source"]) == (
+        ["Orthopedic Surgery"],
+        "RVU Edge editors",
+    )
