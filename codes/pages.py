@@ -401,10 +401,7 @@ def _sources(release: Release | None, hcpcs: HcpcsCode | None, curated: CuratedC
 def _questions(page: CodePage, hcpcs: HcpcsCode | None, curated: CuratedCodeText | None) -> list[Question]:
     code = page.code
     questions = [
-        Question(
-            f"What is {code}?",
-            f"{code} ({page.short_name}) is a {page.kind_label} code. {page.official_description}".strip(),
-        ),
+        Question(f"What is {code}?", _what_answer(page)),
         Question(f"How many work RVUs is {code}?", _rvu_answer(page)),
         Question(f"Is {code} covered by insurance?", _coverage_answer(page, hcpcs)),
     ]
@@ -413,6 +410,15 @@ def _questions(page: CodePage, hcpcs: HcpcsCode | None, curated: CuratedCodeText
     if curated is not None:
         questions += [Question(item["question"], item["answer"]) for item in curated.questions]
     return questions
+
+
+def _what_answer(page: CodePage) -> str:
+    answer = f"{page.code} ({page.short_name}) is a {page.kind_label} code."
+    if page.official_description.casefold() != page.short_name.casefold():
+        answer += f" {page.official_description}"
+    if page.plain_language:
+        answer += f" In plain words: {page.plain_language}"
+    return answer
 
 
 def _rvu_answer(page: CodePage) -> str:
@@ -448,6 +454,4 @@ def _coverage_answer(page: CodePage, hcpcs: HcpcsCode | None) -> str:
         )
     if page.is_terminated:
         parts.append(f"CMS has terminated {page.code}: it may not be billed for later dates of service.")
-    if page.clinical_context:
-        parts.append(page.clinical_context)
     return " ".join(parts)

@@ -424,31 +424,34 @@ def _code_uses(
     """A second pass: per code, the specialties whose individual providers billed the most services.
 
     Every code with a service count is kept, whatever the release says of it, so a code page can
-    name the specialties that use even a code with no work RVU.
+    name the specialties that use even a code with no work RVU. Three statements, each a table:
+    DuckDB spills a plain GROUP BY to disk within its memory limit, where one query chaining a
+    count(DISTINCT provider) into a window ran out of memory on ten million rows.
     """
     rows = "\nUNION ALL\n".join(_rows_of(source, encoding) for source in files)
-    statement = f"""
-        CREATE TABLE code_uses AS
-        WITH source_rows AS ({rows}),
-        used AS (
-            SELECT code, coalesce(n.name, source_rows.specialty) AS specialty,
-                sum(services) AS services, count(DISTINCT provider) AS providers
-            FROM source_rows LEFT JOIN specialty_names AS n ON n.printed = source_rows.specialty
-            WHERE entity = 'I' AND code IS NOT NULL AND provider IS NOT NULL
-                AND source_rows.specialty IS NOT NULL AND services > 0
-            GROUP BY ALL
-        ),
-        ranked AS (
-            SELECT *, row_number() OVER (PARTITION BY code ORDER BY services DESC, specialty) AS rank
-            FROM used
-        )
-        SELECT code, specialty, services, providers FROM ranked WHERE rank <= {TOP_SPECIALTIES_PER_CODE}
+    per_provider = f"""
+        CREATE TABLE code_provider_services AS
+        SELECT code, coalesce(n.name, source_rows.specialty) AS specialty, provider, sum(services) AS services
+        FROM ({rows}) AS source_rows LEFT JOIN specialty_names AS n ON n.printed = source_rows.specialty
+        WHERE entity = 'I' AND code IS NOT NULL AND provider IS NOT NULL
+            AND source_rows.specialty IS NOT NULL AND services > 0
+        GROUP BY ALL
     """
-    _execute_reporting_progress(con, statement, files, progress)
-    found = con.execute(
-        "SELECT code, specialty, services, providers FROM code_uses ORDER BY code, services DESC"
+    _execute_reporting_progress(con, per_provider, files, progress)
+    con.execute(
+        """
+        CREATE TABLE code_specialty_services AS
+        SELECT code, specialty, sum(services) AS services, count(*) AS providers
+        FROM code_provider_services GROUP BY ALL
+        """
     )
-    build.code_uses = [
-        CodeUse(code, specialty, services, providers)
-        for code, specialty, services, providers in found.fetchall()
-    ]
+    con.execute("DROP TABLE code_provider_services")
+    found = con.execute(
+        f"""
+        SELECT code, specialty, services, providers FROM code_specialty_services
+        QUALIFY row_number() OVER (PARTITION BY code ORDER BY services DESC, specialty)
+            <= {TOP_SPECIALTIES_PER_CODE}
+        ORDER BY code, services DESC, specialty
+        """
+    )
+    build.code_uses = [CodeUse(*row) for row in found.fetchall()]
