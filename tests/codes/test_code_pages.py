@@ -241,7 +241,7 @@ def test_a_new_release_makes_cached_pages_stale(
     assert pages_version() == before + 1
 
 
-def test_curated_text_is_refused_in_a_shape_the_page_cannot_show(catalog):
+def test_curated_text_is_refused_in_a_shape_the_page_cannot_show(catalog, db):
     code = Code.objects.get(code="99214")
 
     with pytest.raises(Exception, match="question and its answer"):
