@@ -38,6 +38,7 @@ urlpatterns = [
     path("api/v1/", include("logs.urls")),
     path("api/v1/", include("accounts.urls")),
     path("api/v1/", include("benchmarks.urls")),
+    path("app/", include("pwa.urls")),
     path("", include("codes.page_urls")),  # public code pages, their search page and sitemap.xml
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file, so the CSP needs no inline script.

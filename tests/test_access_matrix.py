@@ -144,6 +144,10 @@ ANSWER_INVITATION = (Rule(OWNER_ONLY, target="membership"), Rule(OWNER_ONLY, tar
 # Keys are routes as `route_key` writes them: regex groups as <name>, without ^ and $.
 RULES: dict[str, tuple[Rule, ...]] = {
     "healthz": (Rule(PUBLIC, methods=("GET",)),),
+    # The phone app's shell: the same page, worker and manifest for everyone, nobody's data in them.
+    "app/": (Rule(PUBLIC, methods=("GET",)),),
+    "app/sw.js": (Rule(PUBLIC, methods=("GET",)),),
+    "app/manifest.webmanifest": (Rule(PUBLIC, methods=("GET",)),),
     "api/schema/": (Rule(PUBLIC),),
     "api/docs/": (Rule(PUBLIC),),
     "api/v1/codes/": (Rule(PUBLIC),),

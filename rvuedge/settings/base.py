@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "codes",
     "logs",
     "benchmarks",
+    "pwa",
 ]
 
 # The three that set security headers come first, so even SecurityMiddleware's redirect to HTTPS
