@@ -24,7 +24,7 @@ SAMPLE_SET = {
     "source": (
         "CMS Medicare Provider Utilization and Payment Data: Physician and Other Supplier, calendar year "
         "2012, state files of Vermont, Wyoming and Delaware as re-released by The Dallas Morning News; "
-        "provider names dropped and NPIs pseudonymised (data/benchmarks/SOURCES.md)"
+        "provider names dropped and NPIs pseudonymised"
     ),
     "citation": (
         "Centers for Medicare & Medicaid Services. Medicare Provider Utilization and Payment Data: "

@@ -10,6 +10,7 @@ from .models import Leave, ProcedureLog
 
 PERIOD_TRUNCATIONS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth, "year": TruncYear}
 TOTAL_GROUPS = (*PERIOD_TRUNCATIONS, "code")
+CENT = Decimal("0.01")
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_places=2))
 
 
@@ -97,7 +98,8 @@ def work_rvu_by_user(
         .annotate(total=Sum("work_rvu"))
         .order_by()
     )
-    found = {row["user_id"]: row["total"] for row in sums}
+    # Quantized: SQLite sums decimals as floats, which would print as 23.0100000000000.
+    found = {row["user_id"]: row["total"].quantize(CENT) for row in sums}
     if only_with_logs:
         return found
     return {user_id: found.get(user_id, Decimal("0.00")) for user_id in user_ids}

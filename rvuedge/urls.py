@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from .views import healthz
+from .views import healthz, home
 
 handler404 = "rvuedge.views.page_not_found"
 
@@ -30,6 +30,7 @@ def _without_routes(patterns: list, names: set[str]) -> list:
 
 
 urlpatterns = [
+    path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -1,4 +1,4 @@
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
@@ -7,6 +7,12 @@ from django.views.decorators.http import require_GET
 def healthz(request):
     """Liveness probe for load balancers; also the bare baseline the API benchmark compares against."""
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def home(request):
+    """The bare address (and the admin's "View site" link) opens the phone app."""
+    return HttpResponseRedirect("/app/")
 
 
 def page_not_found(request, exception):

@@ -143,6 +143,7 @@ ANSWER_INVITATION = (Rule(OWNER_ONLY, target="membership"), Rule(OWNER_ONLY, tar
 
 # Keys are routes as `route_key` writes them: regex groups as <name>, without ^ and $.
 RULES: dict[str, tuple[Rule, ...]] = {
+    "": (Rule(OPEN_PAGES, methods=("GET",)),),  # a redirect to the app
     "healthz": (Rule(PUBLIC, methods=("GET",)),),
     # The phone app's shell: the same page, worker and manifest for everyone, nobody's data in them.
     "app/": (Rule(PUBLIC, methods=("GET",)),),

@@ -23,3 +23,9 @@ def test_an_unknown_page_answers_html(client, db):
 )
 def test_accounts_have_no_phone_routes(owner_client, path):
     assert owner_client.post(path, {"phone": "+15555550100"}, format="json").status_code == 404
+
+
+def test_the_bare_address_opens_the_phone_app(anonymous_client):
+    response = anonymous_client.get("/")
+
+    assert (response.status_code, response["Location"]) == (302, "/app/")
