@@ -145,11 +145,12 @@ function benchmarkCard(compare, error) {
       h("p", { class: "small" }, h("a", { href: "#/settings" }, "Set your specialty")));
   }
   const percentile = standing.percentile !== null && standing.percentile !== undefined ? ordinal(Number(standing.percentile)) : null;
+  // "47th percentile", or outside p10–p90 "Below p10"; then whom it is among.
+  const headline = percentile ? `${percentile} percentile` : capitalised(standing.position || "");
+  const point = standing.point;
   return section(
-    // "47th percentile", then "the 47th percentile of Cardiology in …"; outside p10–p90 the
-    // summary alone says it ("below p10 of Cardiology in …").
-    percentile ? h("p", {}, h("span", { class: "total" }, `${percentile} percentile`)) : null,
-    h("p", {}, standing.summary || standing.position || ""),
+    h("p", {}, h("span", { class: "total" }, headline)),
+    point ? h("p", {}, `of ${point.specialty}, among ${point.provider_count} providers`) : null,
     compare.pace?.full_time_equivalent
       ? h("p", { class: "small muted" }, `Your pace: ${formatRvu(compare.pace.full_time_equivalent)} wRVU a year (full-time equivalent).`)
       : null,
@@ -164,4 +165,8 @@ function ordinal(value) {
   const whole = Math.round(value);
   const suffix = whole % 100 >= 11 && whole % 100 <= 13 ? "th" : { 1: "st", 2: "nd", 3: "rd" }[whole % 10] || "th";
   return `${whole}${suffix}`;
+}
+
+function capitalised(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
