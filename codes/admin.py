@@ -217,6 +217,8 @@ class QuestionsField(forms.CharField):
             raise forms.ValidationError(
                 f"Block {number}: write a line starting with Q:, then one starting with A:."
             )
+        if "\nQ:" in answer or "\nA:" in answer:  # else the next pair joins this answer
+            raise forms.ValidationError(f"Block {number} holds two pairs: leave a blank line between them.")
         return {"question": question[2:].strip(), "answer": " ".join(answer.split())}
 
 
@@ -253,6 +255,11 @@ class CuratedCodeTextAdmin(AuditedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "code"] if obj else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting the text cascades to its revisions; an editor empties the fields instead,
+        # which is saved as one more revision.
+        return False
 
     def save_model(self, request, obj, form, change):
         changes = {name: form.cleaned_data[name] for name in CURATED_FIELDS}

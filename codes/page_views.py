@@ -28,8 +28,11 @@ def code_page_view(request, code: str):
         raise Http404(f"{code} is not in the code catalog.")
     day = timezone.localdate()
     canonical_url = request.build_absolute_uri(reverse("code-page", args=[found.code]))
+    # The page names its own address (canonical link, JSON-LD @id): one copy per origin asked,
+    # or the first visitor's host (localhost, or www. beside the bare domain) is served to all.
+    origin = f"{request.scheme}://{request.get_host()}"
     html = cached_page(
-        "html", found.code, day, lambda: _render_page(code_page(found, day=day), canonical_url)
+        f"html:{origin}", found.code, day, lambda: _render_page(code_page(found, day=day), canonical_url)
     )
     return render(request, "codes/cached.html", {"html": html})
 

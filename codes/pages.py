@@ -23,14 +23,28 @@ from .indicators import (
     status_meaning,
 )
 from .kinds import CodeKind, code_kind
-from .models import PAID_STATUS_CODES, Code, CuratedCodeText, FeeScheduleRow, HcpcsCode, Release
+from .models import (
+    IN_EFFECT_ORDER,
+    PAID_STATUS_CODES,
+    Code,
+    CuratedCodeText,
+    FeeScheduleRow,
+    HcpcsCode,
+    Release,
+)
 
 CENT = Decimal("0.01")
 NOT_PRICED_OUTSIDE = "NA: CMS does not price this service outside a facility"
 NOT_PRICED_INSIDE = "NA: CMS does not price this service in a facility"
+NOT_PRICED = "NA"
+EARNS_NOTHING = "In RVU Edge a log of it earns 0 wRVU, unless your credit plan gives it a value."
+COMPONENT_NAMES = {"26": "professional component", "TC": "technical component"}
 CPT_NOTICE = (
     "CPT® is a registered trademark of the American Medical Association; CPT codes and their "
     "descriptions are copyright the AMA."
+)
+DENTAL_NOTICE = (
+    "CDT® dental codes (D codes) and their descriptions are copyright the American Dental Association."
 )
 CURATED_NOTICE = "Synonyms, plain-language lines and clinical context are written by RVU Edge editors."
 
@@ -124,6 +138,11 @@ class CodePage:
         return f"{self.code} {self.short_name}".strip()
 
     @property
+    def other_notices(self) -> list[str]:
+        """The notices besides the CPT one, which every public page carries in its footer."""
+        return [notice for notice in self.notices if notice != CPT_NOTICE]
+
+    @property
     def kind_label(self) -> str:
         return (
             f"{self.kind.kind_name}: {self.kind.section_name}"
@@ -139,7 +158,7 @@ class CodePage:
             if self.work_rvu is not None and self.release
             else "no CMS work RVU"
         )
-        text = f"{self.title}: {earns}. {self.kind_label}. {self.official_description}"
+        text = f"{self.title}: {earns}. {self.kind_label}. {self.official_description}".strip()
         return text if len(text) <= 160 else text[:157].rsplit(" ", 1)[0] + "…"
 
 
@@ -151,9 +170,11 @@ def code_page(code: Code, *, day: datetime.date) -> CodePage:
     release = Release.objects.in_effect_on(day)
     rows = _rows_by_modifier(code, release)
     global_row = rows.get("")
+    # A code the release in effect dropped keeps the name the latest release listing it gave.
+    named_by = release if rows else _latest_release_listing(code)
     short_name = (hcpcs.short_description if hcpcs else "") or code.description
-    official, official_source = _official_description(code, hcpcs, release)
-    valued = global_row is not None and global_row.status_code in PAID_STATUS_CODES
+    official, official_source = _official_description(code, hcpcs, named_by)
+    valued = global_row is not None and _has_national_value(global_row)
     page = CodePage(
         code=code.code,
         short_name=short_name,
@@ -166,18 +187,30 @@ def code_page(code: Code, *, day: datetime.date) -> CodePage:
         **_specialties(code, curated),
         release=release,
         work_rvu=global_row.work_rvu if valued else None,
-        rvu_facts=_rvu_facts(global_row, release) if valued else [],
+        rvu_facts=_rvu_facts(global_row, release, day) if valued else [],
         components=_component_facts(rows, release),
-        not_valued=[] if valued else _why_not_valued(code.code, kind, global_row, release),
+        not_valued=[] if valued else _why_not_valued(code.code, kind, rows, release, day),
         billing=_billing_facts(global_row, rows, hcpcs),
         billing_notes=_billing_notes(kind),
         questions=[],
         history=_history(code),
-        sources=_sources(release if rows else None, hcpcs, curated),
+        sources=_sources(named_by, hcpcs, curated, in_effect=named_by == release),
         is_terminated=bool(hcpcs and hcpcs.is_terminated_on(day)),
+        notices=[CPT_NOTICE, DENTAL_NOTICE] if _is_dental(kind) else [CPT_NOTICE],
     )
-    page.questions = _questions(page, hcpcs, curated)
+    page.questions = _questions(page, hcpcs, curated, rows)
     return page
+
+
+def _has_national_value(row: FeeScheduleRow) -> bool:
+    # Status R prints no RVUs for most codes (dental ones above all): "if covered, the service is
+    # contractor priced" (RVU26B readme), so there is no national figure, $0.00 least of all.
+    unpriced = row.status_code == "R" and not (row.non_facility_total or row.facility_total)
+    return row.status_code in PAID_STATUS_CODES and not unpriced
+
+
+def _is_dental(kind: CodeKind) -> bool:
+    return kind.kind == "hcpcs_level_2" and kind.section == "D"
 
 
 def _specialties(code: Code, curated: CuratedCodeText | None) -> dict:
@@ -206,6 +239,10 @@ def _rows_by_modifier(code: Code, release: Release | None) -> dict[str, FeeSched
     return {row.modifier: row for row in FeeScheduleRow.objects.filter(release=release, code=code)}
 
 
+def _latest_release_listing(code: Code) -> Release | None:
+    return Release.objects.filter(rows__code=code).order_by(*IN_EFFECT_ORDER).first()
+
+
 def _official_description(code: Code, hcpcs: HcpcsCode | None, release: Release | None) -> tuple[str, str]:
     if hcpcs and hcpcs.long_description:
         return hcpcs.long_description, f"CMS HCPCS file, {hcpcs.file.effective_on:%B %Y}"
@@ -218,12 +255,14 @@ def payment(total_rvu: Decimal, conversion_factor: Decimal) -> Decimal:
     return (total_rvu * conversion_factor).quantize(CENT, ROUND_HALF_UP)
 
 
-def _rvu_facts(row: FeeScheduleRow, release: Release) -> list[Fact]:
+def _rvu_facts(row: FeeScheduleRow, release: Release, day: datetime.date) -> list[Fact]:
     factor = release.conversion_factor
     # NA: CMS does not price the service in that setting; the file still prints a figure.
     outside = NOT_PRICED_OUTSIDE if row.non_facility_na_indicator.strip() else ""
     inside = NOT_PRICED_INSIDE if row.facility_na_indicator.strip() else ""
+    stand_in = release.missing_release_note(day)
     return [
+        *([Fact("Release", release.name, stand_in)] if stand_in else []),
         Fact("Work RVU", str(row.work_rvu)),
         Fact("Practice expense RVU, non-facility", str(row.non_facility_pe_rvu), outside),
         Fact("Practice expense RVU, facility", str(row.facility_pe_rvu), inside),
@@ -233,12 +272,12 @@ def _rvu_facts(row: FeeScheduleRow, release: Release) -> list[Fact]:
         Fact("Conversion factor", f"${factor}", f"{release.name}, non-qualifying APM participants"),
         Fact(
             "National payment, non-facility",
-            f"${payment(row.non_facility_total, factor)}",
+            NOT_PRICED if outside else f"${payment(row.non_facility_total, factor)}",
             outside or "total × factor",
         ),
         Fact(
             "National payment, facility",
-            f"${payment(row.facility_total, factor)}",
+            NOT_PRICED if inside else f"${payment(row.facility_total, factor)}",
             inside or "total × factor",
         ),
         Fact("Global period", row.global_days, global_days_meaning(row.global_days)),
@@ -255,19 +294,76 @@ def _component_facts(rows: dict[str, FeeScheduleRow], release: Release | None) -
     facts = []
     for modifier in ("26", "TC", "53"):
         if row := rows.get(modifier):
-            amount = payment(row.non_facility_total, release.conversion_factor)
             totals = f"total {row.non_facility_total} non-facility, {row.facility_total} facility"
-            facts.append(
-                Fact(named[modifier], f"work {row.work_rvu}", f"{totals}, ${amount} national non-facility")
-            )
+            if _has_national_value(row):
+                amount = payment(row.non_facility_total, release.conversion_factor)
+                paid = f"${amount} national non-facility"
+            else:  # e.g. the -TC of a carrier-priced MRI: no national amount, whatever the file prints
+                paid = f"status {row.status_code}: {status_meaning(row.status_code)}"
+            facts.append(Fact(named[modifier], f"work {row.work_rvu}", f"{totals}, {paid}"))
     return facts
 
 
 def _why_not_valued(
-    code: str, kind: CodeKind, row: FeeScheduleRow | None, release: Release | None
+    code: str, kind: CodeKind, rows: dict[str, FeeScheduleRow], release: Release | None, day: datetime.date
 ) -> list[str]:
     if release is None:
         return [f"No CMS fee schedule release is loaded, so {code} has no work RVU here yet."]
+    stand_in = release.missing_release_note(day)
+    why = _why_global_row_not_valued(code, kind, rows, release)
+    return [*why, f"{stand_in[0].upper()}{stand_in[1:]}."] if stand_in else why
+
+
+def _paid_components(rows: dict[str, FeeScheduleRow]) -> list[FeeScheduleRow]:
+    return [rows[m] for m in ("26", "TC") if m in rows and _has_national_value(rows[m])]
+
+
+def _why_global_row_not_valued(
+    code: str, kind: CodeKind, rows: dict[str, FeeScheduleRow], release: Release
+) -> list[str]:
+    row = rows.get("")
+    if components := _paid_components(rows):
+        # 70557 (an MRI) is carrier priced as a whole, but its -26 carries 2.83 work RVUs and is
+        # paid; 86153 is listed only as 86153-26. Saying "no work RVU" would mislead the reader.
+        whole = (
+            f"{release.name} gives {code} as a whole status {row.status_code} "
+            f"({status_meaning(row.status_code)}), but"
+            if row is not None
+            else f"{release.name} lists {code} only by its component:"
+        )
+        named = " and ".join(
+            f"{code}-{component.modifier} ({COMPONENT_NAMES[component.modifier]}) has "
+            f"{component.work_rvu} work RVUs"
+            for component in components
+        )
+        modifiers = " or ".join(component.modifier for component in components)
+        return [
+            f"{whole} {named}, paid under the Physician Fee Schedule (see Components).",
+            f"In RVU Edge a log of it with modifier {modifiers} earns that work RVU.",
+        ]
+    if row is not None and row.status_code == "J":
+        return [
+            f"{code} has no work RVU: {release.name} lists it with status J, an anesthesia service. "
+            "Medicare pays anesthesia under the Physician Fee Schedule from base units (CMS's anesthesia "
+            "file) plus time units, times the anesthesia conversion factor, not from RVUs.",
+            EARNS_NOTHING,
+        ]
+    if row is not None and row.status_code == "C":
+        return [
+            f"{code} has no national work RVU: {release.name} lists it with status C (carrier priced). "
+            "Medicare pays it, but its contractor (MAC) sets the amount, usually case by case from the "
+            "documentation.",
+            "Other payers set their own rates.",
+            EARNS_NOTHING,
+        ]
+    if row is not None and row.status_code == "R":
+        return [
+            f"{code} has no national work RVU: {release.name} lists it with status R (restricted coverage) "
+            "and prints no RVUs. Medicare covers it only where special coverage instructions allow, and "
+            "then its contractor (MAC) sets the amount.",
+            "Other payers set their own rates.",
+            EARNS_NOTHING,
+        ]
     if row is None:
         first = (
             f"{code} does not have a physician work RVU assigned by CMS: the Medicare Physician Fee "
@@ -287,11 +383,7 @@ def _why_not_valued(
         if kind.kind == "hcpcs_level_2"
         else PAID_INSTEAD_BY_KIND.get(kind.kind, PAID_INSTEAD_OTHERWISE)
     )
-    return [
-        first,
-        paid_instead,
-        "In RVU Edge a log of it earns 0 wRVU, unless your credit plan gives it a value.",
-    ]
+    return [first, paid_instead, EARNS_NOTHING]
 
 
 # Surgical indicators in the order a biller reads them; 9 ("concept does not apply") is left out.
@@ -385,10 +477,13 @@ def _history(code: Code) -> list[HistoryEntry]:
     return history
 
 
-def _sources(release: Release | None, hcpcs: HcpcsCode | None, curated: CuratedCodeText | None) -> list[str]:
+def _sources(
+    release: Release | None, hcpcs: HcpcsCode | None, curated: CuratedCodeText | None, *, in_effect: bool
+) -> list[str]:
     sources = []
     if release is not None:
-        sources.append(f"CMS Physician Fee Schedule {release.name} ({release.rows_file_name})")
+        latest = "" if in_effect else ", the latest release listing the code"
+        sources.append(f"CMS Physician Fee Schedule {release.name} ({release.rows_file_name}){latest}")
     if hcpcs is not None:
         sources.append(
             f"CMS HCPCS {hcpcs.file.year} ({hcpcs.file.effective_on:%B} file, {hcpcs.file.records_file_name})"
@@ -398,12 +493,17 @@ def _sources(release: Release | None, hcpcs: HcpcsCode | None, curated: CuratedC
     return sources
 
 
-def _questions(page: CodePage, hcpcs: HcpcsCode | None, curated: CuratedCodeText | None) -> list[Question]:
+def _questions(
+    page: CodePage,
+    hcpcs: HcpcsCode | None,
+    curated: CuratedCodeText | None,
+    rows: dict[str, FeeScheduleRow],
+) -> list[Question]:
     code = page.code
     questions = [
         Question(f"What is {code}?", _what_answer(page)),
         Question(f"How many work RVUs is {code}?", _rvu_answer(page)),
-        Question(f"Is {code} covered by insurance?", _coverage_answer(page, hcpcs)),
+        Question(f"Is {code} covered by insurance?", _coverage_answer(page, hcpcs, rows)),
     ]
     if page.clinical_context:
         questions.append(Question(f"When is {code} used?", page.clinical_context))
@@ -413,8 +513,9 @@ def _questions(page: CodePage, hcpcs: HcpcsCode | None, curated: CuratedCodeText
 
 
 def _what_answer(page: CodePage) -> str:
-    answer = f"{page.code} ({page.short_name}) is a {page.kind_label} code."
-    if page.official_description.casefold() != page.short_name.casefold():
+    named = f" ({page.short_name})" if page.short_name else ""
+    answer = f"{page.code}{named} is a {page.kind_label} code."
+    if page.official_description and page.official_description.casefold() != page.short_name.casefold():
         answer += f" {page.official_description}"
     if page.plain_language:
         answer += f" In plain words: {page.plain_language}"
@@ -425,16 +526,33 @@ def _rvu_answer(page: CodePage) -> str:
     if page.work_rvu is None:
         return " ".join(page.not_valued[:2])
     facts = {fact.label: fact.value for fact in page.rvu_facts}
-    outside = f"{facts['Total RVUs, non-facility']} RVUs outside a facility"
-    inside = f"{facts['Total RVUs, facility']} in a facility"
-    return (
-        f"{page.work_rvu} work RVUs in {page.release.name}. Its total is {outside} "
-        f"({facts['National payment, non-facility']} national Medicare payment) and "
-        f"{inside} ({facts['National payment, facility']})."
-    )
+    by_setting = []
+    for setting, where in (("non-facility", "outside a facility"), ("facility", "in a facility")):
+        amount = facts[f"National payment, {setting}"]
+        by_setting.append(
+            f"CMS does not price it {where}"
+            if amount == NOT_PRICED
+            else f"{facts[f'Total RVUs, {setting}']} total RVUs {where} ({amount} national Medicare payment)"
+        )
+    return f"{page.work_rvu} work RVUs in {page.release.name}: {'; '.join(by_setting)}."
 
 
-def _coverage_answer(page: CodePage, hcpcs: HcpcsCode | None) -> str:
+def _medicare_pays_otherwise(page: CodePage, rows: dict[str, FeeScheduleRow]) -> str:
+    """How Medicare pays a code with no work RVU of its own, where it does pay it."""
+    if components := _paid_components(rows):
+        named = " and ".join(f"{page.code}-{component.modifier}" for component in components)
+        return f"Medicare pays {named} under the Physician Fee Schedule ({page.release.name})"
+    status = rows[""].status_code if "" in rows else ""
+    if status == "C":
+        return "Medicare covers it at an amount its contractor sets (carrier priced)"
+    if status == "J":
+        return "Medicare pays it as an anesthesia service, from base units and time"
+    if status == "R":
+        return "Medicare covers it only in special circumstances, at an amount its contractor sets"
+    return ""
+
+
+def _coverage_answer(page: CodePage, hcpcs: HcpcsCode | None, rows: dict[str, FeeScheduleRow]) -> str:
     parts = []
     if page.kind.kind == "hcpcs_level_2" and page.kind.section == "S":
         parts.append(
@@ -448,6 +566,8 @@ def _coverage_answer(page: CodePage, hcpcs: HcpcsCode | None) -> str:
             f"Medicare pays it under the Physician Fee Schedule ({page.release.name}); "
             "other payers set their own coverage rules."
         )
+    elif paid_instead := _medicare_pays_otherwise(page, rows):
+        parts.append(f"{paid_instead}; other payers set their own coverage rules.")
     else:
         parts.append(
             "Medicare does not pay it under the Physician Fee Schedule; other payers decide by policy."

@@ -18,6 +18,8 @@ class HcpcsFileError(SourceFileError):
 
 
 TXT_RECORD_LENGTH = 320
+# The TXT field is 28 characters wide; an XLSX or CSV cell is not, and the column holds 28.
+SHORT_DESCRIPTION_LENGTH = 28
 
 # Header name: (first, last) 1-based inclusive TXT positions, from the 2026 record layout.
 # Only the fields we keep are listed; the XLSX holds more (CIM, MCM, XREF, ASC, OPPS …).

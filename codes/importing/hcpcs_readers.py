@@ -35,6 +35,7 @@ from .hcpcs_layout import (
     PROCESSING_NOTE,
     RECORD_IDS,
     SEQUENCE,
+    SHORT_DESCRIPTION_LENGTH,
     TXT_POSITIONS,
     TXT_RECORD_LENGTH,
     TYPE_OF_SERVICE,
@@ -369,6 +370,13 @@ class _RecordChecker:
         cells = record.cells
         if not cells["LONG DESCRIPTION"]:
             raise self.error(record, "LONG DESCRIPTION", "is blank")
+        if len(cells["SHORT DESCRIPTION"]) > SHORT_DESCRIPTION_LENGTH:
+            raise self.error(
+                record,
+                "SHORT DESCRIPTION",
+                f"is {len(cells['SHORT DESCRIPTION'])} characters long; CMS short descriptions "
+                f"have at most {SHORT_DESCRIPTION_LENGTH}",
+            )
         entry = HcpcsEntryData(
             key=self.key(record, record_id),
             line=record.line,
