@@ -83,6 +83,22 @@ def structured_data(page: CodePage, url: str) -> str:
 @require_GET
 def code_search_page(request):
     query = request.GET.get("q", "")[:100]
+    page = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
+    page = max(page, 1)
     release = Release.objects.in_effect_on(timezone.localdate())
-    results = list(code_search(query=query, release=release)[:SEARCH_PAGE_SIZE]) if query.strip() else []
-    return render(request, "codes/search_page.html", {"query": query, "results": results, "release": release})
+    start = (page - 1) * SEARCH_PAGE_SIZE
+    # One row past the page tells whether another page follows, without counting every match.
+    found = (
+        list(code_search(query=query, release=release)[start : start + SEARCH_PAGE_SIZE + 1])
+        if query.strip()
+        else []
+    )
+    context = {
+        "query": query,
+        "results": found[:SEARCH_PAGE_SIZE],
+        "first_number": start + 1,
+        "previous_page": page - 1 if page > 1 else None,
+        "next_page": page + 1 if len(found) > SEARCH_PAGE_SIZE else None,
+        "release": release,
+    }
+    return render(request, "codes/search_page.html", context)

@@ -46,7 +46,7 @@ CPT_NOTICE = (
 DENTAL_NOTICE = (
     "CDT® dental codes (D codes) and their descriptions are copyright the American Dental Association."
 )
-CURATED_NOTICE = "Synonyms, plain-language lines and clinical context are written by RVU Edge editors."
+CURATED_NOTICE = "synonyms, plain-language lines and clinical context written by RVU Edge editors"
 
 # How a code that the fee schedule does not value is paid instead, by HCPCS Level II letter.
 PAID_INSTEAD_BY_LETTER = {
@@ -272,12 +272,12 @@ def _rvu_facts(row: FeeScheduleRow, release: Release, day: datetime.date) -> lis
         Fact("Conversion factor", f"${factor}", f"{release.name}, non-qualifying APM participants"),
         Fact(
             "National payment, non-facility",
-            NOT_PRICED if outside else f"${payment(row.non_facility_total, factor)}",
+            NOT_PRICED if outside else f"${payment(row.non_facility_total, factor):,}",
             outside or "total × factor",
         ),
         Fact(
             "National payment, facility",
-            NOT_PRICED if inside else f"${payment(row.facility_total, factor)}",
+            NOT_PRICED if inside else f"${payment(row.facility_total, factor):,}",
             inside or "total × factor",
         ),
         Fact("Global period", row.global_days, global_days_meaning(row.global_days)),
@@ -297,7 +297,7 @@ def _component_facts(rows: dict[str, FeeScheduleRow], release: Release | None) -
             totals = f"total {row.non_facility_total} non-facility, {row.facility_total} facility"
             if _has_national_value(row):
                 amount = payment(row.non_facility_total, release.conversion_factor)
-                paid = f"${amount} national non-facility"
+                paid = f"${amount:,} national non-facility"
             else:  # e.g. the -TC of a carrier-priced MRI: no national amount, whatever the file prints
                 paid = f"status {row.status_code}: {status_meaning(row.status_code)}"
             facts.append(Fact(named[modifier], f"work {row.work_rvu}", f"{totals}, {paid}"))
@@ -386,6 +386,7 @@ def _why_global_row_not_valued(
     return [first, paid_instead, EARNS_NOTHING]
 
 
+SURGICAL_GLOBAL_PERIODS = frozenset({"000", "010", "090", "ZZZ"})
 # Surgical indicators in the order a biller reads them; 9 ("concept does not apply") is left out.
 SURGICAL_INDICATORS = (
     ("Multiple procedures (51)", "multiple_procedure", MULTIPLE_PROCEDURE),
@@ -406,9 +407,12 @@ def _billing_facts(
             Fact("Status code", row.status_code, status_meaning(row.status_code)),
             Fact("Modifiers that apply", modifiers),
         ]
+        # A 0 on a visit or a test ("no bilateral adjustment", "assistant needs documentation")
+        # is true but beside the point; on a surgical code it is a rule the surgeon needs.
+        beside_the_point = {"", "9"} if row.global_days in SURGICAL_GLOBAL_PERIODS else {"", "9", "0"}
         for label, name, meanings in SURGICAL_INDICATORS:
             value = getattr(row, name)
-            if value not in ("", "9"):
+            if value not in beside_the_point:
                 facts.append(Fact(label, value, meanings.get(value, "")))
     if hcpcs is not None:
         facts += _hcpcs_facts(hcpcs)
@@ -434,6 +438,8 @@ def _hcpcs_facts(hcpcs: HcpcsCode) -> list[Fact]:
 
 def _modifiers_that_apply(row: FeeScheduleRow, rows: dict[str, FeeScheduleRow]) -> list[str]:
     allowed = []
+    if code_kind(row.code_id).section == "em":
+        allowed.append("25 (a significant, separately identifiable visit on the day of a procedure)")
     if "26" in rows or row.pctc_indicator in ("1", "6", "8"):
         allowed.append("26 (professional component)")
     if "TC" in rows or row.pctc_indicator == "1":
@@ -450,7 +456,7 @@ def _modifiers_that_apply(row: FeeScheduleRow, rows: dict[str, FeeScheduleRow]) 
         allowed.append("62 (co-surgeons)")
     if row.team_surgery in ("1", "2"):
         allowed.append("66 (team)")
-    if row.assistant_surgery in ("0", "2"):
+    if row.assistant_surgery in ("0", "2") and row.global_days in SURGICAL_GLOBAL_PERIODS:
         allowed.append(
             "80/82/AS (assistant)" + (", with documentation" if row.assistant_surgery == "0" else "")
         )
@@ -514,12 +520,19 @@ def _questions(
 
 def _what_answer(page: CodePage) -> str:
     named = f" ({page.short_name})" if page.short_name else ""
-    answer = f"{page.code}{named} is a {page.kind_label} code."
+    section = f", in the section {page.kind.section_name}" if page.kind.section_name else ""
+    answer = f"{page.code}{named} is a {page.kind.kind_name} code{section}."
     if page.official_description and page.official_description.casefold() != page.short_name.casefold():
-        answer += f" {page.official_description}"
+        answer += f" {sentence(page.official_description)}"
     if page.plain_language:
-        answer += f" In plain words: {page.plain_language}"
+        answer += f" In plain words: {sentence(page.plain_language)}"
     return answer
+
+
+def sentence(text: str) -> str:
+    """`text` ending with a full stop, as CMS descriptions ("…, per visit") do not."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def _rvu_answer(page: CodePage) -> str:

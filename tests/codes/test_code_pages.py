@@ -144,9 +144,9 @@ def test_valued_pages_show_the_release_files_values(catalog, anonymous_client, c
     )
     assert (facts["Conversion factor"], facts["Global period"]) == (f"${row['cf']}", row["global"])
     by_hand = (Decimal(row["f_total"]) * factor).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    assert facts["National payment, facility"] == f"${by_hand}"
+    assert facts["National payment, facility"] == f"${by_hand:,}"
     rvu_text = reader.sections["RVU information"]
-    assert f"{row['work']} work RVUs in RVU26C" in rvu_text and f"${by_hand}" in rvu_text
+    assert f"{row['work']} work RVUs in RVU26C" in rvu_text and f"${by_hand:,}" in rvu_text
 
 
 def test_the_knee_page_says_the_non_facility_figures_are_not_priced(catalog, anonymous_client):
@@ -336,4 +336,40 @@ def test_without_curated_specialties_the_page_names_those_billing_the_code_in_cl
     assert (curated["specialties"], curated["specialties_source"]) == (
         ["Orthopedic Surgery"],
         "RVU Edge editors",
+    )
+
+
+def test_a_visit_lists_modifier_25_and_no_surgical_rules(catalog, anonymous_client):
+    billing = {
+        fact["label"]: fact["value"]
+        for fact in anonymous_client.get("/api/v1/codes/99213/page/").json()["billing"]
+    }
+
+    assert billing["Modifiers that apply"].startswith("25 (")
+    assert "80/82" not in billing["Modifiers that apply"]
+    assert not {"Bilateral (50)", "Assistant at surgery", "Co-surgeons (62)"} & set(billing)
+
+
+def test_the_first_answer_reads_as_sentences_and_the_footer_ends_once(catalog, anonymous_client):
+    body = anonymous_client.get("/api/v1/codes/S9381/page/").json()
+    html = anonymous_client.get("/codes/S9381/").content.decode()
+
+    assert body["questions"][0]["answer"].startswith(
+        "S9381 (Hit high risk/escort) is a HCPCS Level II code, in the section S codes: "
+    )
+    assert "extra protection, per visit. In plain words: " in body["questions"][0]["answer"]
+    assert ".." not in html
+
+
+def test_the_search_page_goes_on_to_more_results(catalog, anonymous_client):
+    first = anonymous_client.get("/codes/", {"q": "knee"}).content.decode()
+    second = anonymous_client.get("/codes/", {"q": "knee", "page": 2}).content.decode()
+
+    assert "More results" in first and "Previous" not in first
+    assert '<ol class="results" start="51">' in second and "Previous" in second
+    assert re.findall(r" · ([0-9.]+) wRVU", first) and all(
+        re.fullmatch(r"[0-9]+\.[0-9]{2}", value) for value in re.findall(r" · ([0-9.]+) wRVU", first)
+    )
+    assert (
+        "No more codes match" in anonymous_client.get("/codes/", {"q": "knee", "page": 999}).content.decode()
     )

@@ -93,9 +93,9 @@ def test_no_national_payment_is_given_for_a_setting_cms_does_not_price(db):
     facts = {fact.label: fact for fact in page.rvu_facts}
 
     assert facts["National payment, non-facility"].value == "NA"
-    assert facts["National payment, facility"].value == "$1159.35"  # 34.71 × 33.4009
+    assert facts["National payment, facility"].value == "$1,159.35"  # 34.71 × 33.4009
     rvus = answer(page, "How many work RVUs")
-    assert rvus.count("$") == 1 and "$1159.35" in rvus and "not price" in rvus
+    assert rvus.count("$") == 1 and "$1,159.35" in rvus and "not price" in rvus
 
 
 def test_a_code_the_release_in_effect_dropped_cites_the_release_it_was_read_from(db):

@@ -23,5 +23,5 @@ class Command(BaseCommand):
             raise CommandError("; ".join(error.messages)) from error
         self.stdout.write(
             f"Curated text from {file.name}: {counts['saved']} saved, {counts['unchanged']} unchanged, "
-            f"{counts['kept']} kept as staff left them."
+            f"{counts['kept']} kept (already there: loaded before, or written by staff)."
         )
