@@ -38,10 +38,11 @@ def code_search(*, query: str, release: Release | None) -> QuerySet[Code]:
 
     Every word must match, either as the start of the code or inside the
     description (for a HCPCS code, its short or long one), or the synonyms and
-    plain-language line editors wrote for it. Exact codes come
-    first, then code prefixes in code order, then descriptions that hold the
-    phrase: codes Medicare pays (status A, R, T) before the rest, shortest (most
-    specific) description first.
+    plain-language line editors wrote for it. Exact codes come first, then code
+    prefixes in code order, then description matches: codes that earn work RVUs
+    Medicare pays (status A, R, T, work above 0) before the rest, and within each, descriptions starting with
+    the phrase, then holding it, then holding its words; shortest (most specific)
+    description first.
     """
     tokens = SEARCH_TOKEN.findall(query)[:MAX_SEARCH_TOKENS]
     codes = with_current_values(Code.objects.all(), release)
@@ -72,7 +73,7 @@ def code_search(*, query: str, release: Release | None) -> QuerySet[Code]:
         ),
         unpaid=Case(
             When(rank__lte=Rank.CODE_PREFIX, then=Value(0)),
-            When(status_code__in=PAID_STATUS_CODES, then=Value(0)),
+            When(status_code__in=PAID_STATUS_CODES, work_rvu__gt=0, then=Value(0)),
             default=Value(1),
             output_field=IntegerField(),
         ),
@@ -82,7 +83,15 @@ def code_search(*, query: str, release: Release | None) -> QuerySet[Code]:
             output_field=IntegerField(),
         ),
     )
-    return codes.order_by("rank", "unpaid", "specificity", "code")
+    # Codes by code first; among description matches, codes Medicare pays before the rest, then
+    # the closer match: "office visit" should not open with a dental or a private-payer code.
+    return codes.order_by(
+        Case(When(rank__lte=Rank.CODE_PREFIX, then=Value(0)), default=Value(1)),
+        "unpaid",
+        "rank",
+        "specificity",
+        "code",
+    )
 
 
 def with_current_values(codes: QuerySet[Code], release: Release | None) -> QuerySet[Code]:

@@ -169,9 +169,9 @@ def test_the_work_rvu_history_follows_the_releases_held(catalog, anonymous_clien
 
 
 def test_a_page_without_curated_text_shows_no_empty_heading(catalog, anonymous_client):
-    assert not CuratedCodeText.objects.filter(code="99215").exists()
+    assert not CuratedCodeText.objects.filter(code="99223").exists()
 
-    reader, html = read_page(anonymous_client, "99215")
+    reader, html = read_page(anonymous_client, "99223")
 
     assert "In plain language" not in reader.sections and "Clinical context" not in reader.sections
     assert all(text.strip() for text in reader.sections.values()), reader.sections
@@ -326,8 +326,8 @@ def test_billing_indicators_are_read_from_the_release_row_in_plain_words(catalog
 def test_without_curated_specialties_the_page_names_those_billing_the_code_in_claims(
     catalog, anonymous_client
 ):
-    uses = BenchmarkCodeUse.objects.filter(code="99215", benchmark_set__slug="medicare-2012-sample-rvu26c")
-    body = anonymous_client.get("/api/v1/codes/99215/page/").json()
+    uses = BenchmarkCodeUse.objects.filter(code="99223", benchmark_set__slug="medicare-2012-sample-rvu26c")
+    body = anonymous_client.get("/api/v1/codes/99223/page/").json()
     curated = anonymous_client.get("/api/v1/codes/27447/page/").json()
 
     assert body["specialties"] == [f"{use.specialty} ({use.providers:,} providers)" for use in uses]
@@ -373,3 +373,12 @@ def test_the_search_page_goes_on_to_more_results(catalog, anonymous_client):
     assert (
         "No more codes match" in anonymous_client.get("/codes/", {"q": "knee", "page": 999}).content.decode()
     )
+
+
+def test_office_visit_finds_the_paid_visit_codes_before_others(catalog, anonymous_client):
+    results = anonymous_client.get("/api/v1/codes/", {"q": "office visit"}).json()["results"]
+
+    first = [row["code"] for row in results[:15]]
+    visits = {"99202", "99203", "99204", "99205", "99212", "99213", "99214", "99215"}
+    assert visits <= set(first), first  # no longer behind dental (D9440) and private-payer codes
+    assert all(row["status_code"] in ("A", "R", "T") and Decimal(row["work_rvu"]) > 0 for row in results[:15])
