@@ -614,3 +614,15 @@ def test_a_malformed_throttle_rate_fails_loudly(monkeypatch):
 
     with pytest.raises(ImproperlyConfigured, match="is not a rate"):
         _throttle_rate("THROTTLE_ANON_RATE", "60/min")
+
+
+def test_a_token_from_before_a_password_change_is_refused_as_bad_credentials(client, member):
+    token = session_token(app_login(client, member.email))
+    member.set_password("another-long-pass-phrase-7")
+    member.save()
+
+    response = client.get("/api/v1/logs/", headers={"X-Session-Token": token})
+
+    assert response.status_code == 401
+    assert response.json()["detail"] != "Authentication credentials were not provided."
+    assert response["WWW-Authenticate"] == "X-Session-Token"
