@@ -39,9 +39,9 @@ def audit_record(
         ip_address=client_ip(request),
         detail=detail,
     )
-    logger.info(
-        "Audit: %s by %s from %s %s", action, event.actor_email or "anonymous", event.ip_address, detail
-    )
+    who = event.actor_email or ("anonymous" if request is not None else "a command on the server")
+    where = f" from {event.ip_address}" if event.ip_address else ""
+    logger.info("Audit: %s by %s%s %s", action, who, where, detail)
     return event
 
 

@@ -53,8 +53,9 @@ class BuildResult:
             return f"{found.name} ({found.slug}) is already built; nothing changed."
         build = self.build
         done = "Dry run, nothing was written" if self.dry_run else "Built"
+        valued = "" if build.release_name in found.name else f", valued at {build.release_name}"
         lines = [
-            f"{done}: {found.name} ({found.slug}), valued at {build.release_name}, in {self.seconds:.1f} s"
+            f"{done}: {found.name} ({found.slug}){valued}, in {self.seconds:.1f} s"
             + (" (the default set)" if found.is_default else ""),
             f"  {build.rows_read:,} rows read, {build.rows_counted:,} counted; {len(build.published)} "
             f"specialties published, {build.providers_published:,} providers.",

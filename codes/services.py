@@ -184,8 +184,9 @@ def _refuse_second_file_for_release(identity: ReleaseIdentity, upload: ReleaseUp
     if held:
         raise ReleaseFileError(
             f"{identity.name} is already imported from {held.source_filename} (a different file, "
-            f"sha256 {held.source_sha256[:12]}…); a corrected re-issue is imported as its own "
-            f"release, e.g. --release {identity.name}R",
+            f"sha256 {held.source_sha256[:12]}…). The same release in another format (its CSV, TXT or "
+            f"XLSX) needs no second import; only a corrected re-issue that CMS publishes is imported "
+            f"as its own release, e.g. --release {identity.name}R",
             filename=upload.original_name,
         )
 
