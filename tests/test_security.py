@@ -181,7 +181,7 @@ def test_x_forwarded_proto_is_believed_only_behind_a_tls_proxy(production_var_di
 @pytest.mark.parametrize(
     ("who", "method", "url", "status"),
     [
-        ("anonymous_client", "get", "/", 404),
+        ("anonymous_client", "get", "/", 302),  # to the app
         ("anonymous_client", "get", "/no-such-page/", 404),
         ("anonymous_client", "get", "/healthz", 200),
         ("anonymous_client", "post", "/healthz", 405),
