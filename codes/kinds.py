@@ -98,6 +98,9 @@ def code_kind(code: str) -> CodeKind:
         return _category_1(text)
     if FOUR_DIGITS_AND_LETTER.fullmatch(text) and text[-1] in CPT_SUFFIX_KINDS:
         return _cpt_with_suffix(text, CPT_SUFFIX_KINDS[text[-1]])
+    if FOUR_DIGITS_AND_LETTER.fullmatch(text) and text[-1] == "A":
+        # Vaccine administration codes (0001A, 0124A…): Category I, listed under Medicine.
+        return _kind("cpt_category_1", "medicine", "Medicine")
     if LEVEL_2.fullmatch(text) and text[0] in HCPCS_LETTERS:
         return _kind("hcpcs_level_2", text[0], HCPCS_LETTERS[text[0]])
     return _kind("unknown")

@@ -9,6 +9,7 @@ from codes.kinds import CPT_SECTIONS, HCPCS_LETTERS, code_kind
     ("code", "kind", "section"),
     [
         ("99213", "cpt_category_1", "em"),
+        ("0124A", "cpt_category_1", "medicine"),  # a vaccine administration code
         ("99202", "cpt_category_1", "em"),
         ("99499", "cpt_category_1", "em"),
         ("00100", "cpt_category_1", "anesthesia"),
