@@ -46,6 +46,13 @@ class ProfileSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class AccountSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    can_upload_releases = serializers.BooleanField(
+        help_text="Staff holding the permission to upload CMS releases (the app shows its Releases tab)."
+    )
+
+
 class AccountDeleteSerializer(serializers.Serializer):
     password = serializers.CharField(
         write_only=True, help_text="Your current password, to confirm that you mean it."

@@ -20,6 +20,7 @@ from .models import Program, ProgramMembership
 from .selectors import invitations_for, programs_directed_by, trainee_totals
 from .serializers import (
     AccountDeleteSerializer,
+    AccountSerializer,
     InvitationCreateSerializer,
     MembershipSerializer,
     PeriodQuerySerializer,
@@ -60,7 +61,20 @@ class ProfileView(APIView):
 
 
 class AccountView(APIView):
-    """Delete your account with everything in it: logs, cases, plans and profile."""
+    """Your account: who you are signed in as and what staff tools you may use; or delete it with
+    everything in it (logs, cases, plans and profile)."""
+
+    @extend_schema(responses={200: AccountSerializer, **error_responses(401)})
+    def get(self, request):
+        user = request.user
+        return Response(
+            AccountSerializer(
+                {
+                    "email": user.email,
+                    "can_upload_releases": user.is_staff and user.has_perm("codes.add_releaseupload"),
+                }
+            ).data
+        )
 
     @extend_schema(
         request=AccountDeleteSerializer,

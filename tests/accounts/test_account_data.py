@@ -186,3 +186,14 @@ def test_deleting_the_only_director_of_a_program_ends_its_sharing(owner, other_u
 
     assert not Program.objects.filter(pk=program.pk).exists()
     assert not ProgramMembership.objects.filter(trainee=other_user).exists()
+
+
+def test_the_account_says_who_is_signed_in_and_whether_they_may_upload_releases(owner_client, staff_client):
+    assert owner_client.get("/api/v1/me/").json() == {
+        "email": "owner@example.org",
+        "can_upload_releases": False,
+    }
+    assert staff_client.get("/api/v1/me/").json() == {
+        "email": "staff@example.org",
+        "can_upload_releases": True,
+    }

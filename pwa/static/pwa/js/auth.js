@@ -63,12 +63,11 @@ export async function logout() {
   return answer;
 }
 
-// Staff with the upload permission see the Releases tab. The API's own permission answers
-// (200 or 403) decide, so the app keeps no list of roles.
+// Staff with the upload permission see the Releases tab; the account says whether you are one.
 async function refreshUploader() {
   try {
-    const answer = await get("/api/v1/release-uploads/?page_size=1");
-    if (state.user) update({ isUploader: answer.status === 200 });
+    const answer = await get("/api/v1/me/");
+    if (state.user && answer.ok) update({ isUploader: answer.data?.can_upload_releases === true });
   } catch {
     // offline: keep what we knew
   }
