@@ -106,6 +106,7 @@ class HistoryEntry:
     effective_on: datetime.date
     work_rvu: Decimal
     change: Decimal | None  # from the previous release we hold; None for the first
+    modifier: str = ""  # "26" where only the professional component carries the work
 
 
 @dataclass
@@ -470,15 +471,24 @@ def _billing_notes(kind: CodeKind) -> list[str]:
 
 
 def _history(code: Code) -> list[HistoryEntry]:
+    """The work RVU in each release held: the global row's, or the -26 row's where only the
+    professional component carries work (imaging priced by the contractor as a whole, say)."""
     rows = (
-        FeeScheduleRow.objects.filter(code=code, modifier="")
+        FeeScheduleRow.objects.filter(code=code, modifier__in=["", "26"])
         .select_related("release")
-        .order_by("release__effective_on", "release__is_correction", "release_id")
+        .order_by("release__effective_on", "release__is_correction", "release_id", "modifier")
     )
-    history, previous = [], None
+    by_release: dict[int, dict[str, FeeScheduleRow]] = {}
     for row in rows:
+        by_release.setdefault(row.release_id, {})[row.modifier] = row
+    history, previous = [], None
+    for found in by_release.values():
+        glob, professional = found.get(""), found.get("26")
+        row = professional if professional and not (glob and glob.work_rvu) else glob or professional
         change = None if previous is None else row.work_rvu - previous
-        history.append(HistoryEntry(row.release.name, row.release.effective_on, row.work_rvu, change))
+        history.append(
+            HistoryEntry(row.release.name, row.release.effective_on, row.work_rvu, change, row.modifier)
+        )
         previous = row.work_rvu
     return history
 

@@ -232,6 +232,9 @@ class PageQuestionSerializer(serializers.Serializer):
 
 class PageHistorySerializer(serializers.Serializer):
     release = serializers.CharField()
+    modifier = serializers.CharField(
+        allow_blank=True, help_text="26 where only the professional component carries the work; else blank."
+    )
     effective_on = serializers.DateField()
     work_rvu = serializers.DecimalField(max_digits=7, decimal_places=2)
     change = serializers.DecimalField(

@@ -19,7 +19,7 @@ from benchmarks.models import BenchmarkCodeUse
 from benchmarks.services import benchmark_set_build_bundled
 from codes.curation import curated_text_save
 from codes.importing.hcpcs_import import hcpcs_file_import
-from codes.models import Code, CuratedCodeText, CuratedCodeTextRevision
+from codes.models import Code, CuratedCodeText, CuratedCodeTextRevision, FeeScheduleRow
 from tests.codes.test_hcpcs_file import ZIP_2026, raw_records
 
 RVU26C_CSV = Path(settings.DATA_DIR) / "cms" / "rvu26c" / "PPRRVU2026_Jul_nonQPP.csv"
@@ -382,3 +382,19 @@ def test_office_visit_finds_the_paid_visit_codes_before_others(catalog, anonymou
     visits = {"99202", "99203", "99204", "99205", "99212", "99213", "99214", "99215"}
     assert visits <= set(first), first  # no longer behind dental (D9440) and private-payer codes
     assert all(row["status_code"] in ("A", "R", "T") and Decimal(row["work_rvu"]) > 0 for row in results[:15])
+
+
+def test_the_history_follows_the_professional_component_where_it_alone_carries_work(
+    catalog, anonymous_client
+):
+    rows = {
+        row.release.name: row
+        for row in FeeScheduleRow.objects.filter(code="70557", modifier="26").select_related("release")
+    }
+    history = anonymous_client.get("/api/v1/codes/70557/page/").json()["history"]
+
+    assert history and all(entry["modifier"] == "26" for entry in history)
+    assert {entry["release"]: entry["work_rvu"] for entry in history} == {
+        name: str(row.work_rvu) for name, row in rows.items()
+    }
+    assert anonymous_client.get("/api/v1/codes/27447/page/").json()["history"][0]["modifier"] == ""
