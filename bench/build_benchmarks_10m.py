@@ -23,16 +23,17 @@ the end. The database named in the URL is only used to issue CREATE and DROP DAT
 """
 
 import argparse
-import contextlib
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+# import_speed imports nothing outside the standard library at module level: the parent
+# process stays free of Django and DuckDB, as the measurement needs (see main).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from import_speed import peak_rss_mb, throwaway_database  # noqa: E402
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 RELEASE_FILE = REPO_DIR / "data" / "cms" / "rvu26c" / "PPRRVU2026_Jul_nonQPP.csv"
@@ -52,32 +53,6 @@ CURRENT_COLUMNS = (
     "Place_Of_Srvc", "Tot_Benes", "Tot_Srvcs", "Tot_Bene_Day_Srvcs", "Avg_Sbmtd_Chrg",
     "Avg_Mdcr_Alowd_Amt", "Avg_Mdcr_Pymt_Amt", "Avg_Mdcr_Stdzd_Amt",
 )  # fmt: skip
-
-
-def peak_rss_mb() -> float:
-    # ru_maxrss is in kilobytes on Linux: the high-water mark of the whole process so far.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-@contextlib.contextmanager
-def throwaway_database(server_url: str | None) -> Iterator[str]:
-    if server_url is None:
-        with tempfile.TemporaryDirectory(prefix="rvuedge-bench-benchmarks-db-") as folder:
-            yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        return
-    if urlsplit(server_url).scheme not in ("postgres", "postgresql"):
-        sys.exit("--database-url must be a postgres:// URL; leave it out for a throwaway SQLite file.")
-    import psycopg
-    from psycopg import sql
-
-    name = f"rvuedge_bench_benchmarks_{os.getpid()}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def set_up_django(database_url: str) -> None:
@@ -279,7 +254,7 @@ def main() -> None:
     # This process stays small and imports neither Django nor DuckDB: a child's peak RSS starts
     # from its parent's at the fork, and the measuring child must not inherit the preparation's.
     with (
-        throwaway_database(args.database_url) as database_url,
+        throwaway_database(args.database_url, label="benchmarks") as database_url,
         tempfile.TemporaryDirectory(prefix="rvuedge-bench-benchmarks-") as folder,
     ):
         path = Path(folder) / FILE_NAME

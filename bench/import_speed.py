@@ -149,17 +149,18 @@ def measured(memory: str) -> Iterator[Measurement]:
 
 
 @contextlib.contextmanager
-def throwaway_sqlite() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="rvuedge-bench-import-") as folder:
+def throwaway_sqlite(label: str = "import") -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix=f"rvuedge-bench-{label}-") as folder:
         yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
 
 
 @contextlib.contextmanager
-def throwaway_postgres(server_url: str) -> Iterator[str]:
+def throwaway_postgres(server_url: str, label: str = "import") -> Iterator[str]:
+    """A new database rvuedge_bench_<label>_<pid> on `server_url`'s server, dropped at the end."""
     import psycopg
     from psycopg import sql
 
-    name = f"rvuedge_bench_import_{os.getpid()}"
+    name = f"rvuedge_bench_{label}_{os.getpid()}"
     with psycopg.connect(server_url, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
@@ -171,11 +172,13 @@ def throwaway_postgres(server_url: str) -> Iterator[str]:
         print(f"Dropped the throwaway database {name}.")
 
 
-def throwaway_database(server_url: str | None) -> contextlib.AbstractContextManager[str]:
+def throwaway_database(
+    server_url: str | None, label: str = "import"
+) -> contextlib.AbstractContextManager[str]:
     if server_url is None:
-        return throwaway_sqlite()
+        return throwaway_sqlite(label)
     if urlsplit(server_url).scheme in ("postgres", "postgresql"):
-        return throwaway_postgres(server_url)
+        return throwaway_postgres(server_url, label)
     sys.exit("--database-url must be a postgres:// URL; leave it out for a throwaway SQLite file.")
 
 
