@@ -9,7 +9,6 @@ file give the same entries. Nothing here writes.
 
 import csv
 import datetime
-import hashlib
 import io
 import re
 import zipfile
@@ -43,8 +42,8 @@ from .hcpcs_layout import (
     HcpcsFileError,
     field_label,
 )
-from .readers import decode_text
-from .sources import ZIP_READ_ERRORS, SourceFile, _check_sizes, _is_xlsx, _real_members
+from .readers import decode_text, open_first_sheet
+from .sources import ZIP_READ_ERRORS, SourceFile, _check_sizes, _real_members, is_archive, read_upload_bytes
 
 # The records file inside CMS's ZIP is HCPC2026_JAN_ANWEB_01122026.txt (or .xlsx); the
 # ZIP also holds HCPC2026_JAN_ANWEB_Corrections_….xlsx, a transaction report, the
@@ -140,12 +139,8 @@ class HcpcsUpload:
 def open_hcpcs_upload(path: Path, *, max_bytes: int, name: str | None = None) -> HcpcsUpload:
     """Read the file handed to us and find the records file in it (a ZIP's TXT member)."""
     name = name or path.name
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise HcpcsFileError(f"is {size:,} bytes; the limit is {max_bytes:,}", filename=name)
-    data = path.read_bytes()
-    sha256 = hashlib.sha256(data).hexdigest()
-    if data.startswith(b"PK") and not _is_xlsx(data):
+    data, sha256 = read_upload_bytes(path, max_bytes=max_bytes, name=name, error=HcpcsFileError)
+    if is_archive(data):
         return HcpcsUpload(name, sha256, _records_member(name, data))
     return HcpcsUpload(name, sha256, SourceFile(name, data))
 
@@ -247,22 +242,13 @@ def _csv_records(filename: str, text: str) -> Iterator[HcpcsRecord]:
 
 
 def _read_xlsx(filename: str, data: bytes, report: Progress) -> ParsedHcpcsFile:
-    import openpyxl  # imported here: only XLSX imports pay for loading it
-
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many types for a damaged workbook
-        raise HcpcsFileError(f"not a readable XLSX workbook: {error}", filename=filename) from None
-    try:
-        sheet = workbook.worksheets[0]
+    with open_first_sheet(filename, data, error=HcpcsFileError) as sheet:
         rows = (
             (number, [_xlsx_cell_text(value) for value in values])
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
         )
         total = max((sheet.max_row or 1) - 1, 0)
         return parse_hcpcs_records(filename, _table_records(filename, rows), False, total, report)
-    finally:
-        workbook.close()
 
 
 def _xlsx_cell_text(value: object) -> str:

@@ -13,9 +13,12 @@ import io
 import itertools
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
+
+from rvuedge.errors import SourceFileError
 
 from .columns import COLUMNS, COLUMNS_BY_HEADER, TXT_POSITIONS, TXT_RECORD_LENGTH, normalize_header
 from .errors import ReleaseFileError
@@ -261,18 +264,24 @@ def read_csv(filename: str, data: bytes) -> ParsedFile:
     return read_table(filename, numbered())
 
 
-def read_xlsx(filename: str, data: bytes) -> ParsedFile:
+@contextmanager
+def open_first_sheet(filename: str, data: bytes, error: type[SourceFileError] = ReleaseFileError):
+    """The workbook's first sheet, read-only, closed on leaving; a damaged workbook is refused."""
     import openpyxl  # imported here: only XLSX imports pay for loading it
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many types for a damaged workbook
-        raise ReleaseFileError(f"not a readable XLSX workbook: {error}", filename=filename) from None
+    except Exception as problem:  # openpyxl raises many types for a damaged workbook
+        raise error(f"not a readable XLSX workbook: {problem}", filename=filename) from None
     try:
-        sheet = workbook.worksheets[0]
-        return read_table(filename, _numbered_xlsx_rows(filename, sheet)).read_to_end()  # while open
+        yield workbook.worksheets[0]
     finally:
         workbook.close()
+
+
+def read_xlsx(filename: str, data: bytes) -> ParsedFile:
+    with open_first_sheet(filename, data) as sheet:
+        return read_table(filename, _numbered_xlsx_rows(filename, sheet)).read_to_end()  # while open
 
 
 def _numbered_xlsx_rows(filename: str, sheet) -> Iterator[tuple[int, list[str]]]:

@@ -13,6 +13,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from rvuedge.errors import SourceFileError
+
 from .errors import ReleaseFileError
 
 # A CMS release ZIP holds about 16 members and 11 MB uncompressed, its largest
@@ -71,15 +73,27 @@ def is_qpp_name(name: str) -> bool:
     return bool(QPP_NAME.search(Path(name).name))
 
 
+def read_upload_bytes(
+    path: Path, *, max_bytes: int, name: str, error: type[SourceFileError] = ReleaseFileError
+) -> tuple[bytes, str]:
+    """The file's bytes and their SHA-256; a file over `max_bytes` is refused before it is read."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise error(f"is {size:,} bytes; the limit is {max_bytes:,}", filename=name)
+    data = path.read_bytes()
+    return data, hashlib.sha256(data).hexdigest()
+
+
+def is_archive(data: bytes) -> bool:
+    """A ZIP of files, as CMS ships a release, and not an XLSX workbook (a ZIP too)."""
+    return data.startswith(b"PK") and not _is_xlsx(data)
+
+
 def open_upload(path: Path, *, max_bytes: int, name: str | None = None) -> ReleaseUpload:
     """Read a release file; `name` is what the user called it, when it was stored under another."""
     name = name or path.name
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise ReleaseFileError(f"is {size:,} bytes; the limit is {max_bytes:,}", filename=name)
-    data = path.read_bytes()
-    sha256 = hashlib.sha256(data).hexdigest()
-    if data.startswith(b"PK") and not _is_xlsx(data):
+    data, sha256 = read_upload_bytes(path, max_bytes=max_bytes, name=name)
+    if is_archive(data):
         rvu_file, qpp_file = _pprrvu_members(name, data)
         return ReleaseUpload(name, sha256, rvu_file, qpp_file)
     if is_qpp_name(name):
