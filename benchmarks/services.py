@@ -5,7 +5,6 @@ never changed afterwards: a new version is a new set, so a comparison made again
 reproducible.
 """
 
-import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from accounts.audit import Action, audit_record
+from codes.importing.sources import read_upload_bytes
 from codes.models import PAID_STATUS_CODES, FeeScheduleRow, Release
 
 from . import bundled
@@ -336,10 +336,7 @@ def benchmark_set_import_licensed(
     if not (name.strip() and source.strip() and licence_note.strip()):
         raise BenchmarkSetError("a licensed table needs its name, its source and the terms of its licence")
     _refuse_odd_year(year)
-    if path.stat().st_size > MAX_BYTES:
-        raise BenchmarkFileError(f"is larger than {MAX_BYTES // 1024 // 1024} MB", filename=path.name)
-    data = path.read_bytes()
-    sha256 = hashlib.sha256(data).hexdigest()
+    data, sha256 = read_upload_bytes(path, max_bytes=MAX_BYTES, name=path.name, error=BenchmarkFileError)
     if existing := BenchmarkSet.objects.filter(source_sha256=sha256).first():
         return LicensedImportResult(existing, created=False)
     rows = read_licensed_table(filename=path.name, data=data)

@@ -141,3 +141,10 @@ def test_the_command_imports_and_says_what_it_refused(tmp_path, db, capsys):
     assert "Imported Survey 2025 (survey-2025) from survey-2025.csv: 4 rows, now the default set." in (
         capsys.readouterr().out
     )
+
+
+def test_a_table_over_the_size_limit_is_refused_before_it_is_read(tmp_path, nothing_written, monkeypatch):
+    monkeypatch.setattr("benchmarks.services.MAX_BYTES", 100)
+
+    with pytest.raises(BenchmarkFileError, match=r"survey-2025\.csv.*the limit is 100"):
+        benchmark_set_import_licensed(path=table(tmp_path, GOOD), **FACTS)
