@@ -165,11 +165,12 @@ def compare_user(
     """Compare `user` over `first`..`last` (default: this year to date, in their time zone)."""
     profile = profile_for(user)
     first, last = _period_bounds(profile, first, last)
-    pace, period = _pace_of(profile, first, last)
+    leave_days = _leave_of_year([profile.user_id], last.year)[profile.user_id]  # read once, used thrice
+    pace, period = _pace_of(profile, first, last, leave_days)
     chosen_set = benchmark_set or profile.benchmark_set or benchmark_set_default()
     benchmark, benchmark_unavailable = _benchmark_standing(profile, pace, chosen_set)
-    target, target_unavailable = _target_progress(profile, last)
-    peers, peers_unavailable = _peer_standing(profile, first, last)
+    target, target_unavailable = _target_progress(profile, pace, first, last, leave_days)
+    peers, peers_unavailable = _peer_standing(profile, first, last, leave_days)
     return Comparison(
         period=period,
         work_rvu=pace.work_rvu,
@@ -199,18 +200,13 @@ def _period_bounds(profile: Profile, first, last) -> tuple[datetime.date, dateti
     return first, last
 
 
-def _pace_of(profile: Profile, first: datetime.date, last: datetime.date) -> tuple[Pace, Period]:
+def _pace_of(
+    profile: Profile, first: datetime.date, last: datetime.date, leave_days: set[datetime.date]
+) -> tuple[Pace, Period]:
     user_id = profile.user_id
     work_rvu = work_rvu_by_user(user_ids=[user_id], first=first, last=last)[user_id]
-    leave = _leave_split(user_id, first, last)
-    pace = annual_pace(
-        work_rvu=work_rvu,
-        first=first,
-        last=last,
-        clinical_fte=profile.clinical_fte,
-        leave_days_so_far=leave.in_period,
-        leave_days_in_year=leave.in_year,
-    )
+    leave = _leave_split(leave_days, first, last)
+    pace = _annual_pace(work_rvu, profile.clinical_fte, first, last, leave)
     return pace, Period(first, last, working_days(first, last), leave.in_period)
 
 
@@ -221,13 +217,29 @@ class _LeaveDays:
     after_period: int
 
 
-def _leave_split(user_id: int, first: datetime.date, last: datetime.date) -> _LeaveDays:
-    year_first, year_last = datetime.date(last.year, 1, 1), datetime.date(last.year, 12, 31)
-    days = leave_weekdays(user_ids=[user_id], first=year_first, last=year_last)[user_id]
+def _leave_of_year(user_ids, year: int) -> dict[int, set[datetime.date]]:
+    """Each user's weekdays on leave in `year`: a pace needs the period's and the whole year's."""
+    return leave_weekdays(
+        user_ids=user_ids, first=datetime.date(year, 1, 1), last=datetime.date(year, 12, 31)
+    )
+
+
+def _leave_split(days: set[datetime.date], first: datetime.date, last: datetime.date) -> _LeaveDays:
     return _LeaveDays(
         in_period=sum(1 for day in days if first <= day <= last),
         in_year=len(days),
         after_period=sum(1 for day in days if day > last),
+    )
+
+
+def _annual_pace(work_rvu: Decimal, clinical_fte: Decimal, first, last, leave: _LeaveDays) -> Pace:
+    return annual_pace(
+        work_rvu=work_rvu,
+        first=first,
+        last=last,
+        clinical_fte=clinical_fte,
+        leave_days_so_far=leave.in_period,
+        leave_days_in_year=leave.in_year,
     )
 
 
@@ -261,11 +273,15 @@ def benchmark_point_for(benchmark_set: BenchmarkSet, profile: Profile) -> Benchm
     return next((point for point in national if not point.career_stage), None)
 
 
-def _target_progress(profile: Profile, last: datetime.date) -> tuple[TargetProgress | None, str]:
+def _target_progress(
+    profile: Profile, pace: Pace, first: datetime.date, last: datetime.date, leave_days: set[datetime.date]
+) -> tuple[TargetProgress | None, str]:
     if profile.annual_wrvu_target is None:
         return None, "Set an annual wRVU target in your profile to see how far you are from it."
-    year_pace, _ = _pace_of(profile, datetime.date(last.year, 1, 1), last)
-    leave = _leave_split(profile.user_id, datetime.date(last.year, 1, 1), last)
+    year_first = datetime.date(last.year, 1, 1)
+    # The target is for the year: a period starting later is paced from January 1 for it.
+    year_pace = pace if first == year_first else _pace_of(profile, year_first, last, leave_days)[0]
+    leave = _leave_split(leave_days, year_first, last)
     gap = target_gap(
         target=profile.annual_wrvu_target, pace=year_pace, last=last, leave_days_left=leave.after_period
     )
@@ -280,7 +296,7 @@ def _target_progress(profile: Profile, last: datetime.date) -> tuple[TargetProgr
 
 
 def _peer_standing(
-    profile: Profile, first: datetime.date, last: datetime.date
+    profile: Profile, first: datetime.date, last: datetime.date, leave_days: set[datetime.date]
 ) -> tuple[PeerStanding | None, str]:
     if not profile.is_trainee:
         return None, "Peer comparison is for students, residents and fellows."
@@ -289,7 +305,7 @@ def _peer_standing(
     months = whole_months(first, last)
     if months is None:
         return None, "Peers are compared over whole calendar months, and your period holds none yet."
-    pace, _ = _pace_of(profile, *months)
+    pace, _ = _pace_of(profile, *months, leave_days)
     if not pace.days_worked:
         return None, "You have no working day off leave in these months, so there is no pace to compare."
     peer_paces = _peer_paces(profile, *months)
@@ -344,19 +360,11 @@ def _peer_paces(profile: Profile, first: datetime.date, last: datetime.date) -> 
         .filter(Exists(EmailAddress.objects.filter(user_id=OuterRef("user_id"), verified=True)))
     }
     earned = work_rvu_by_user(user_ids=list(peers), first=first, last=last, only_with_logs=True)
-    year = datetime.date(last.year, 1, 1), datetime.date(last.year, 12, 31)
-    leave = leave_weekdays(user_ids=list(earned), first=year[0], last=year[1])
+    leave = _leave_of_year(list(earned), last.year)
     paces = []
     for user_id, work_rvu in earned.items():
-        days = leave[user_id]
-        pace = annual_pace(
-            work_rvu=work_rvu,
-            first=first,
-            last=last,
-            clinical_fte=peers[user_id].clinical_fte,
-            leave_days_so_far=sum(1 for day in days if first <= day <= last),
-            leave_days_in_year=len(days),
-        )
+        split = _leave_split(leave[user_id], first, last)
+        pace = _annual_pace(work_rvu, peers[user_id].clinical_fte, first, last, split)
         if pace.days_worked:  # on leave throughout: no pace, rather than a pace of 0
             paces.append(pace.full_time_equivalent)
     return paces
