@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from .models import Release
 from .page_cache import cached_page
-from .pages import CodePage, code_page
+from .pages import CPT_NOTICE, CodePage, code_page
 from .selectors import code_search, find_code
 
 SEARCH_PAGE_SIZE = 50
@@ -40,6 +40,7 @@ def code_page_view(request, code: str):
 def _render_page(page: CodePage, canonical_url: str) -> str:
     context = {
         "page": page,
+        "notices": page.notices,
         "canonical_url": canonical_url,
         "structured_data": structured_data(page, canonical_url),
     }
@@ -95,6 +96,7 @@ def code_search_page(request):
     )
     context = {
         "query": query,
+        "notices": [CPT_NOTICE],
         "results": found[:SEARCH_PAGE_SIZE],
         "first_number": start + 1,
         "previous_page": page - 1 if page > 1 else None,

@@ -139,11 +139,6 @@ class CodePage:
         return f"{self.code} {self.short_name}".strip()
 
     @property
-    def other_notices(self) -> list[str]:
-        """The notices besides the CPT one, which every public page carries in its footer."""
-        return [notice for notice in self.notices if notice != CPT_NOTICE]
-
-    @property
     def kind_label(self) -> str:
         return (
             f"{self.kind.kind_name}: {self.kind.section_name}"
