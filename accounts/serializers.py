@@ -1,5 +1,4 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils import timezone
 from rest_framework import serializers
 
 from .models import Profile, Program, ProgramMembership
@@ -79,21 +78,6 @@ class MembershipSerializer(serializers.ModelSerializer):
         model = ProgramMembership
         fields = ["id", "program", "invited_email", "status", "invited_at", "responded_at"]
         read_only_fields = fields
-
-
-class PeriodQuerySerializer(serializers.Serializer):
-    def get_fields(self):
-        fields = super().get_fields()
-        fields["from"] = serializers.DateField(required=False, help_text="Default: January 1 of this year.")
-        fields["to"] = serializers.DateField(required=False, help_text="Default: today.")
-        return fields
-
-    def validate(self, attrs):
-        attrs.setdefault("to", timezone.localdate())
-        attrs.setdefault("from", attrs["to"].replace(month=1, day=1))
-        if attrs["from"] > attrs["to"]:
-            raise serializers.ValidationError({"from": "Must not be after 'to'."})
-        return attrs
 
 
 class TraineeTotalsSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ from rest_framework.exceptions import PermissionDenied, Throttled, ValidationErr
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from logs.serializers import PeriodQuerySerializer
 from rvuedge.api_schema import error_responses
 
 from .audit import Action, audit_record
@@ -23,7 +24,6 @@ from .serializers import (
     AccountSerializer,
     InvitationCreateSerializer,
     MembershipSerializer,
-    PeriodQuerySerializer,
     ProfileSerializer,
     ProgramSerializer,
     TraineeTotalsSerializer,

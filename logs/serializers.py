@@ -164,15 +164,25 @@ class LogFilterSerializer(serializers.Serializer):
         return attrs
 
 
-class TotalsQuerySerializer(LogFilterSerializer):
+class PeriodQuerySerializer(LogFilterSerializer):
+    """`from` and `to`, by default this year to date."""
+
     code = None
-    group = serializers.ChoiceField(choices=TOTAL_GROUPS, default="month")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"].help_text = "First day, inclusive. Default: January 1 of the year of `to`."
+        fields["to"].help_text = "Last day, inclusive. Default: today."
+        return fields
 
     def validate(self, attrs):
-        today = timezone.localdate()
-        attrs.setdefault("to", today)
+        attrs.setdefault("to", timezone.localdate())
         attrs.setdefault("from", attrs["to"].replace(month=1, day=1))
         return super().validate(attrs)
+
+
+class TotalsQuerySerializer(PeriodQuerySerializer):
+    group = serializers.ChoiceField(choices=TOTAL_GROUPS, default="month")
 
 
 class SumsSerializer(serializers.Serializer):
